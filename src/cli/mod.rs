@@ -1,0 +1,155 @@
+//! The command line: clap arguments, resolved into requests before any work is done.
+
+mod rules_cmd;
+mod scan;
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::report::Format;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "diffward",
+    version,
+    about = "Reports the risk a code change introduced or removed: secrets, weakened auth, new dependencies, broad credentials, CI permissions and weakened checks.",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Scan a change (a git range, the index, a patch, the work tree) or plain files.
+    Scan(Box<ScanArgs>),
+    /// List, explain, test and validate rules; print the rule file schema.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+/// Severity threshold for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Critical,
+    High,
+    Medium,
+    Low,
+    Info,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files or folders to scan whole (every line counts as added). Respects .gitignore.
+    #[arg(value_name = "PATHS", conflicts_with_all = ["base", "staged", "patch"])]
+    pub paths: Vec<PathBuf>,
+    /// Scan the change from the merge-base of REV and the head to the head, like a pull request.
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// The head of the range (default HEAD).
+    #[arg(long, value_name = "REV", requires = "base")]
+    pub head: Option<String>,
+    /// Scan the index against HEAD (what `git commit` would record).
+    #[arg(long, conflicts_with_all = ["base", "patch"])]
+    pub staged: bool,
+    /// Scan a unified diff (`-` for standard input); the post-image is read from the work tree.
+    #[arg(long, value_name = "FILE|-", conflicts_with = "base")]
+    pub patch: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Also write SARIF to FILE, whatever --format says.
+    #[arg(long, value_name = "FILE")]
+    pub sarif_output: Option<PathBuf>,
+    /// Exit 1 when a finding at or above this severity is reported [default: low].
+    #[arg(long, value_enum)]
+    pub fail_on: Option<FailOn>,
+    /// Add rule files or folders (repeatable).
+    #[arg(long = "rules", value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Run only these rule ids or categories (comma-separated, repeatable).
+    #[arg(long, value_delimiter = ',', value_name = "ID|CATEGORY")]
+    pub only: Vec<String>,
+    /// Skip these rule ids or categories (comma-separated, repeatable).
+    #[arg(long, value_delimiter = ',', value_name = "ID|CATEGORY")]
+    pub skip: Vec<String>,
+    /// Do not load the built-in rule packs.
+    #[arg(long)]
+    pub no_builtin_rules: bool,
+    /// Settings file [default: diffward.toml at the repository root, when present].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Skip files larger than this many bytes [default: 2097152].
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
+    /// Colour in human output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Subcommand)]
+enum RulesCommand {
+    /// List the rules.
+    List {
+        /// Rule files or folders to add to the built-in packs.
+        #[arg(long = "rules", value_name = "PATH")]
+        rules: Vec<PathBuf>,
+    },
+    /// Show a rule's documentation.
+    Explain {
+        id: String,
+        #[arg(long = "rules", value_name = "PATH")]
+        rules: Vec<PathBuf>,
+    },
+    /// Run every rule's examples (the built-in packs, or the rule files given).
+    Test { paths: Vec<PathBuf> },
+    /// Check rule files (the built-in packs when no path is given).
+    Validate { paths: Vec<PathBuf> },
+    /// Print the JSON Schema of rule files.
+    Schema,
+}
+
+/// Parse the arguments and run; errors are rendered by the caller.
+pub fn run<I, T>(args: I) -> miette::Result<ExitCode>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return Ok(ExitCode::from(if e.use_stderr() { 2 } else { 0 }));
+        }
+    };
+    match cli.command {
+        Command::Scan(args) => scan::run(*args),
+        Command::Rules { command } => match command {
+            RulesCommand::List { rules } => rules_cmd::list(&rules),
+            RulesCommand::Explain { id, rules } => rules_cmd::explain(&id, &rules),
+            RulesCommand::Test { paths } => rules_cmd::test(&paths),
+            RulesCommand::Validate { paths } => rules_cmd::validate(&paths),
+            RulesCommand::Schema => {
+                print!("{}", crate::rules::schema::json_schema());
+                Ok(ExitCode::SUCCESS)
+            }
+        },
+    }
+}

@@ -1,0 +1,213 @@
+//! `diffward scan`: resolve the arguments into a change and a rule set, scan, report, exit.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use miette::{Context, IntoDiagnostic};
+
+use super::{ColorChoice, FailOn, ScanArgs};
+use crate::config::{parse_severity, Config};
+use crate::engine::{self, ScanOptions};
+use crate::finding::{Finding, Severity, Side};
+use crate::report::{self, Format, Report, Style};
+use crate::rules::{compile::glob_set, RuleSelection, RuleSet};
+use crate::source::git::Repo;
+use crate::source::{paths, ChangeKind, ChangeSet};
+
+/// Where the change comes from.
+enum Input {
+    Paths(Vec<PathBuf>),
+    Range { base: String, head: String },
+    Staged,
+    Patch(String),
+    Uncommitted,
+}
+
+fn input(args: &ScanArgs) -> Input {
+    if let Some(base) = &args.base {
+        Input::Range {
+            base: base.clone(),
+            head: args.head.clone().unwrap_or_else(|| "HEAD".into()),
+        }
+    } else if args.staged {
+        Input::Staged
+    } else if let Some(p) = &args.patch {
+        Input::Patch(p.clone())
+    } else if !args.paths.is_empty() {
+        Input::Paths(args.paths.clone())
+    } else {
+        Input::Uncommitted
+    }
+}
+
+fn read_changes(input: &Input, cwd: &Path) -> miette::Result<ChangeSet> {
+    Ok(match input {
+        Input::Paths(p) => {
+            let root = Repo::discover(cwd)
+                .map(|r| r.root)
+                .unwrap_or_else(|_| cwd.to_path_buf());
+            paths::collect(&root, p)
+        }
+        Input::Range { base, head } => Repo::discover(cwd)?.range(base, head)?,
+        Input::Staged => Repo::discover(cwd)?.staged()?,
+        Input::Uncommitted => Repo::discover(cwd)?.uncommitted()?,
+        Input::Patch(p) => {
+            let text = if p == "-" {
+                let mut s = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut s)
+                    .into_diagnostic()
+                    .wrap_err("cannot read the patch from standard input")?;
+                s
+            } else {
+                std::fs::read_to_string(p)
+                    .into_diagnostic()
+                    .wrap_err_with(|| format!("cannot read the patch {p}"))?
+            };
+            let root = Repo::discover(cwd)
+                .map(|r| r.root)
+                .unwrap_or_else(|_| cwd.to_path_buf());
+            crate::source::patch::from_patch(&root, &text, if p == "-" { "<stdin>" } else { p })?
+        }
+    })
+}
+
+fn threshold(args: &ScanArgs, cfg: &Config) -> Option<Severity> {
+    let from_flag = args.fail_on.map(|f| match f {
+        FailOn::Critical => Some(Severity::Critical),
+        FailOn::High => Some(Severity::High),
+        FailOn::Medium => Some(Severity::Medium),
+        FailOn::Low => Some(Severity::Low),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Never => None,
+    });
+    match from_flag {
+        Some(t) => t,
+        None => match cfg.scan.fail_on.as_deref() {
+            Some("never") => None,
+            Some(s) => parse_severity(s),
+            None => Some(Severity::Low),
+        },
+    }
+}
+
+/// Attach the introducing commit to findings of a git range (a bounded number of `git blame`s).
+fn add_provenance(repo_root: &Path, head: &str, findings: &mut [Finding]) {
+    const MAX_BLAMES: usize = 200;
+    let repo = Repo {
+        root: repo_root.to_path_buf(),
+    };
+    for f in findings
+        .iter_mut()
+        .filter(|f| f.side == Side::Head)
+        .take(MAX_BLAMES)
+    {
+        f.provenance = repo.blame_line(head, &f.path, f.region.start_line);
+    }
+}
+
+fn write_out(path: &Path, text: &str) -> miette::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .into_diagnostic()
+            .wrap_err_with(|| format!("cannot create {}", dir.display()))?;
+    }
+    std::fs::write(path, text)
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot write {}", path.display()))
+}
+
+pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
+    let cwd = std::env::current_dir()
+        .into_diagnostic()
+        .wrap_err("cannot read the current folder")?;
+    let input = input(&args);
+    let mut changes = read_changes(&input, &cwd)?;
+
+    let config_path = args
+        .config
+        .clone()
+        .or_else(|| Some(changes.root.join("diffward.toml")).filter(|p| p.is_file()));
+    let cfg = match &config_path {
+        Some(p) => Config::load(p)?,
+        None => Config::default(),
+    };
+    if let Some(exclude) =
+        glob_set(&cfg.scan.exclude).map_err(|e| miette::miette!("diffward.toml: {e}"))?
+    {
+        changes.files.retain(|f| !exclude.is_match(&f.path));
+    }
+
+    let mut extra = cfg.scan.rules.clone();
+    extra.extend(args.rules.iter().cloned());
+    let selection = RuleSelection {
+        builtin: !args.no_builtin_rules,
+        extra,
+        only: if args.only.is_empty() {
+            cfg.scan.only.clone()
+        } else {
+            args.only.clone()
+        },
+        skip: cfg.scan.skip.iter().chain(&args.skip).cloned().collect(),
+    };
+    let rules = RuleSet::load(&selection)?;
+    let opts = ScanOptions {
+        max_file_size: args
+            .max_file_size
+            .or(cfg.scan.max_file_size)
+            .unwrap_or(ScanOptions::default().max_file_size),
+    };
+    let mut out = engine::scan(&changes, &rules, opts);
+    if let ChangeKind::Range { head, .. } = &changes.kind {
+        add_provenance(&changes.root, head, &mut out.findings);
+    }
+
+    let report = Report {
+        findings: &out.findings,
+        notifications: &out.notifications,
+        rules: &rules,
+        stats: &out.stats,
+        kind: &changes.kind,
+        repo: changes.repo.as_ref(),
+        root: &changes.root,
+    };
+    let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
+    let style = Style {
+        color: match args.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => to_terminal && std::env::var_os("NO_COLOR").is_none(),
+        },
+        width: std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(100),
+    };
+    let text = report::render(args.format, &report, style);
+    match &args.output {
+        Some(p) => {
+            write_out(p, &text)?;
+            if args.format != Format::Human {
+                // Still tell a person at a terminal what happened.
+                eprint!("{}", report::human::summary(&report));
+            }
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth a message.
+            let _ = stdout.write_all(text.as_bytes());
+        }
+    }
+    if let Some(p) = &args.sarif_output {
+        write_out(p, &report::sarif::render(&report))?;
+    }
+
+    let failing =
+        threshold(&args, &cfg).is_some_and(|t| out.findings.iter().any(|f| f.severity >= t));
+    Ok(if failing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,73 @@
+//! `diffward.toml`: project settings that the command line can override.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::finding::Severity;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Config {
+    #[serde(default)]
+    pub scan: ScanConfig,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ScanConfig {
+    /// Exit 1 when a finding at or above this severity is reported (`never` to always exit 0).
+    pub fail_on: Option<String>,
+    /// Skip files larger than this many bytes.
+    pub max_file_size: Option<u64>,
+    /// Extra rule files or folders, relative to the config file.
+    #[serde(default)]
+    pub rules: Vec<PathBuf>,
+    #[serde(default)]
+    pub only: Vec<String>,
+    #[serde(default)]
+    pub skip: Vec<String>,
+    /// Paths (globs) never scanned.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{path}: {message}")]
+#[diagnostic(
+    code(diffward::config),
+    help("see the README's `diffward.toml` section")
+)]
+pub struct ConfigError {
+    pub path: String,
+    pub message: String,
+}
+
+impl Config {
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let err = |message: String| ConfigError {
+            path: path.display().to_string(),
+            message,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
+        let mut cfg: Config = toml::from_str(&text).map_err(|e| err(e.to_string()))?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        for r in &mut cfg.scan.rules {
+            if r.is_relative() {
+                *r = dir.join(&*r);
+            }
+        }
+        if let Some(f) = &cfg.scan.fail_on {
+            if f != "never" && parse_severity(f).is_none() {
+                return Err(err(format!(
+                    "unknown fail-on `{f}`: use critical, high, medium, low, info or never"
+                )));
+            }
+        }
+        Ok(cfg)
+    }
+}
+
+pub fn parse_severity(s: &str) -> Option<Severity> {
+    Severity::ALL_DESC.iter().copied().find(|v| v.as_str() == s)
+}

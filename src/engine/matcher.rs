@@ -1,0 +1,183 @@
+//! Running the rules on one side of a file: tree-sitter queries on its syntax tree (parsed at
+//! most once) and regexes on its text. Produces `RawMatch`es: byte ranges and capture texts.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use streaming_iterator::StreamingIterator;
+use tree_sitter::{Parser, QueryCursor, Tree};
+
+use super::text::SideText;
+use crate::lang::Lang;
+use crate::rules::{Matcher, Rule};
+
+/// One match of one rule, before the diff semantics decide whether it is reported.
+#[derive(Debug, Clone)]
+pub struct RawMatch {
+    pub rule: usize,
+    pub start: usize,
+    pub end: usize,
+    /// Named captures (without `match`), in query order.
+    pub captures: Vec<(String, String)>,
+    /// The byte range of a secret, which every output redacts.
+    pub secret: Option<(usize, usize)>,
+}
+
+thread_local! {
+    // One parser per language per worker thread: creating parsers is cheap, but not free.
+    static PARSERS: RefCell<HashMap<Lang, Parser>> = RefCell::new(HashMap::new());
+}
+
+/// Parse a text; `None` when the grammar cannot be loaded or parsing is cut off.
+pub fn parse(lang: Lang, text: &str) -> Option<Tree> {
+    PARSERS.with(|cell| {
+        let mut parsers = cell.borrow_mut();
+        let parser = match parsers.entry(lang) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                let mut p = Parser::new();
+                p.set_language(&lang.ts_language()).ok()?;
+                v.insert(p)
+            }
+        };
+        parser.parse(text, None)
+    })
+}
+
+/// Shannon entropy of a string, in bits per character.
+pub fn entropy(s: &str) -> f64 {
+    let mut counts: HashMap<char, usize> = HashMap::new();
+    let mut n = 0usize;
+    for c in s.chars() {
+        *counts.entry(c).or_default() += 1;
+        n += 1;
+    }
+    if n == 0 {
+        return 0.0;
+    }
+    counts
+        .values()
+        .map(|&c| {
+            let p = c as f64 / n as f64;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Run the query rules `rule_ids` (all for `lang`) over a parsed tree.
+pub fn run_queries(
+    rules: &[Rule],
+    rule_ids: &[usize],
+    lang: Lang,
+    tree: &Tree,
+    text: &SideText,
+    out: &mut Vec<RawMatch>,
+) {
+    let src = text.text.as_bytes();
+    let mut cursor = QueryCursor::new();
+    for &ri in rule_ids {
+        let Matcher::Query(qm) = &rules[ri].matcher else {
+            continue;
+        };
+        let Some(cq) = qm.for_lang(lang) else {
+            continue;
+        };
+        let names = cq.query.capture_names();
+        let secret_capture = cq.query.capture_index_for_name("secret");
+        let mut matches = cursor.matches(&cq.query, tree.root_node(), src);
+        while let Some(m) = matches.next() {
+            if m.captures.is_empty() {
+                continue;
+            }
+            let (start, end) = match cq
+                .match_capture
+                .and_then(|mi| m.captures.iter().find(|c| c.index == mi))
+            {
+                Some(c) => (c.node.start_byte(), c.node.end_byte()),
+                None => (
+                    m.captures
+                        .iter()
+                        .map(|c| c.node.start_byte())
+                        .min()
+                        .unwrap_or(0),
+                    m.captures
+                        .iter()
+                        .map(|c| c.node.end_byte())
+                        .max()
+                        .unwrap_or(0),
+                ),
+            };
+            let mut captures = Vec::new();
+            let mut secret = None;
+            for c in m.captures {
+                let name = names[c.index as usize];
+                if Some(c.index) == secret_capture {
+                    secret = Some((c.node.start_byte(), c.node.end_byte()));
+                }
+                if name == "match" || name.starts_with('_') {
+                    continue;
+                }
+                let t = c.node.utf8_text(src).unwrap_or_default().to_string();
+                captures.push((name.to_string(), t));
+            }
+            out.push(RawMatch {
+                rule: ri,
+                start,
+                end,
+                captures,
+                secret,
+            });
+        }
+    }
+}
+
+/// Run the regex rules `rule_ids` over a text.
+pub fn run_regexes(rules: &[Rule], rule_ids: &[usize], text: &SideText, out: &mut Vec<RawMatch>) {
+    for &ri in rule_ids {
+        let Matcher::Regex(rm) = &rules[ri].matcher else {
+            continue;
+        };
+        for caps in rm.regex.captures_iter(&text.text) {
+            let Some(whole) = caps.get(0) else { continue };
+            let secret = rm.secret_group.and_then(|g| caps.get(g));
+            if let Some(s) = secret {
+                if rm.entropy.is_some_and(|min| entropy(s.as_str()) < min) {
+                    continue;
+                }
+                if rm.allow.iter().any(|a| a.is_match(s.as_str())) {
+                    continue;
+                }
+            } else if rm.allow.iter().any(|a| a.is_match(whole.as_str())) {
+                continue;
+            }
+            let mut captures = Vec::new();
+            for (i, name) in rm.regex.capture_names().enumerate() {
+                if let (Some(n), Some(c)) = (name, caps.get(i)) {
+                    captures.push((n.to_string(), c.as_str().to_string()));
+                }
+            }
+            let (start, end) = match secret {
+                Some(s) => (s.start(), s.end()),
+                None => (whole.start(), whole.end()),
+            };
+            out.push(RawMatch {
+                rule: ri,
+                start,
+                end,
+                captures,
+                secret: secret.map(|s| (s.start(), s.end())),
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entropy_of_repeated_and_random_text() {
+        assert_eq!(entropy("aaaa"), 0.0);
+        assert!((entropy("abcd") - 2.0).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,298 @@
+//! The scan engine: files in parallel, rules dispatched by language and path, a literal
+//! prefilter before any parsing, each side of a file parsed at most once, then the diff
+//! semantics applied across the whole change.
+//!
+//! The engine reads a `ChangeSet` and returns plain `Finding`s; it never prints.
+
+pub mod matcher;
+mod semantics;
+pub mod text;
+
+use std::time::{Duration, Instant};
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use rayon::prelude::*;
+
+use crate::finding::{Finding, Notification};
+use crate::lang::Lang;
+use crate::rules::{DiffMode, Matcher, RuleSet};
+use crate::source::linediff::{diff_lines, LineChanges};
+use crate::source::{ChangeSet, FileChange};
+use matcher::RawMatch;
+use semantics::Candidate;
+use text::{load, LoadError, SideText};
+
+/// Knobs of one scan.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Files larger than this many bytes are skipped with a notification.
+    pub max_file_size: u64,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            max_file_size: 2 * 1024 * 1024,
+        }
+    }
+}
+
+/// Counts for the summary.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct ScanStats {
+    /// Files whose text was read (any side).
+    pub files_scanned: usize,
+    pub bytes_scanned: u64,
+    pub added_lines: u64,
+    #[serde(skip)]
+    pub elapsed: Duration,
+}
+
+/// What a scan found.
+pub struct ScanOutput {
+    pub findings: Vec<Finding>,
+    pub notifications: Vec<Notification>,
+    pub stats: ScanStats,
+}
+
+/// Rules indexed for dispatch, built once per scan.
+pub struct Engine<'r> {
+    rules: &'r RuleSet,
+    keywords: Option<AhoCorasick>,
+    /// For each rule, the ids of its keywords in `keywords` (empty: no prefilter).
+    rule_keywords: Vec<Vec<usize>>,
+    opts: ScanOptions,
+}
+
+/// The result of scanning one file.
+struct FileResult {
+    candidates: Vec<Candidate>,
+    notifications: Vec<Notification>,
+    stats: ScanStats,
+}
+
+impl<'r> Engine<'r> {
+    pub fn new(rules: &'r RuleSet, opts: ScanOptions) -> Self {
+        let mut all: Vec<String> = Vec::new();
+        let mut rule_keywords = Vec::with_capacity(rules.rules.len());
+        for r in &rules.rules {
+            let mut ids = Vec::new();
+            for k in &r.keywords {
+                let id = all.iter().position(|a| a == k).unwrap_or_else(|| {
+                    all.push(k.clone());
+                    all.len() - 1
+                });
+                ids.push(id);
+            }
+            rule_keywords.push(ids);
+        }
+        let keywords = if all.is_empty() {
+            None
+        } else {
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .build(&all)
+                .ok()
+        };
+        Engine {
+            rules,
+            keywords,
+            rule_keywords,
+            opts,
+        }
+    }
+
+    /// Scan a change.
+    pub fn scan(&self, changes: &ChangeSet) -> ScanOutput {
+        let started = Instant::now();
+        let results: Vec<FileResult> = changes
+            .files
+            .par_iter()
+            .enumerate()
+            .map(|(i, f)| self.scan_file(i, f))
+            .collect();
+        let mut candidates = Vec::new();
+        let mut notifications = changes.notifications.clone();
+        let mut stats = ScanStats::default();
+        for r in results {
+            candidates.extend(r.candidates);
+            notifications.extend(r.notifications);
+            stats.files_scanned += r.stats.files_scanned;
+            stats.bytes_scanned += r.stats.bytes_scanned;
+            stats.added_lines += r.stats.added_lines;
+        }
+        let mut findings = semantics::resolve(self.rules, candidates);
+        findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        notifications.sort();
+        notifications.dedup();
+        stats.elapsed = started.elapsed();
+        ScanOutput {
+            findings,
+            notifications,
+            stats,
+        }
+    }
+
+    /// Rules that apply to this file, by language and path.
+    fn rules_for(&self, lang: Option<Lang>, path: &str, old_path: Option<&str>) -> Vec<usize> {
+        self.rules
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| {
+                r.applies_to_lang(lang)
+                    && (r.paths.allows(path) || old_path.is_some_and(|p| r.paths.allows(p)))
+            })
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// The subset of `rules` whose keywords occur in `text` (one pass over the text).
+    fn prefilter(&self, rules: &[usize], text: &str) -> Vec<usize> {
+        let needs_keywords = rules.iter().any(|&r| !self.rule_keywords[r].is_empty());
+        let present = match (&self.keywords, needs_keywords) {
+            (Some(ac), true) => {
+                let mut present = vec![false; ac.patterns_len()];
+                for m in ac.find_overlapping_iter(text) {
+                    present[m.pattern().as_usize()] = true;
+                }
+                present
+            }
+            _ => Vec::new(),
+        };
+        rules
+            .iter()
+            .copied()
+            .filter(|&r| {
+                let kws = &self.rule_keywords[r];
+                kws.is_empty()
+                    || kws
+                        .iter()
+                        .any(|&k| present.get(k).copied().unwrap_or(false))
+            })
+            .collect()
+    }
+
+    /// Run `rules` on one side of a file: regexes on the text, queries on a tree parsed once.
+    fn run_side(
+        &self,
+        lang: Option<Lang>,
+        text: &SideText,
+        rules: &[usize],
+        notes: &mut Vec<Notification>,
+        path: &str,
+    ) -> Vec<RawMatch> {
+        let rules = self.prefilter(rules, &text.text);
+        let mut out = Vec::new();
+        let (queries, regexes): (Vec<usize>, Vec<usize>) = rules
+            .iter()
+            .partition(|&&r| matches!(self.rules.rules[r].matcher, Matcher::Query(_)));
+        matcher::run_regexes(&self.rules.rules, &regexes, text, &mut out);
+        if let (Some(lang), false) = (lang, queries.is_empty()) {
+            match matcher::parse(lang, &text.text) {
+                Some(tree) => {
+                    matcher::run_queries(&self.rules.rules, &queries, lang, &tree, text, &mut out)
+                }
+                None => notes.push(Notification {
+                    path: path.to_string(),
+                    message: format!("could not be parsed as {lang}: syntax rules skipped"),
+                }),
+            }
+        }
+        out
+    }
+
+    fn scan_file(&self, index: usize, f: &FileChange) -> FileResult {
+        let mut res = FileResult {
+            candidates: Vec::new(),
+            notifications: Vec::new(),
+            stats: ScanStats::default(),
+        };
+        let lang = Lang::for_path(&f.path);
+        let rules = self.rules_for(lang, &f.path, f.old_path.as_deref());
+        if rules.is_empty() {
+            return res;
+        }
+        let mut load_side = |c| match load(c, self.opts.max_file_size) {
+            Ok(Some(l)) => {
+                if let Some(note) = l.note {
+                    res.notifications.push(Notification {
+                        path: f.path.clone(),
+                        message: note,
+                    });
+                }
+                Some(l.text)
+            }
+            Ok(None) => None,
+            Err(LoadError::Skipped(why)) => {
+                res.notifications.push(Notification {
+                    path: f.path.clone(),
+                    message: why,
+                });
+                None
+            }
+        };
+        let new = load_side(&f.new);
+        let old = load_side(&f.old);
+        if (new.is_none() && !f.new.is_absent()) || (old.is_none() && !f.old.is_absent()) {
+            // A side that exists could not be read: without it the diff would be wrong.
+            return res;
+        }
+        let changes = match (&f.hunks, &old, &new) {
+            (Some(h), _, _) => LineChanges::from_hunks(h.clone()),
+            (None, None, _) => LineChanges::all_added(),
+            (None, Some(_), None) => LineChanges::all_removed(),
+            (None, Some(o), Some(n)) => LineChanges::from_hunks(diff_lines(&o.text, &n.text)),
+        };
+        res.stats.files_scanned = 1;
+        if let Some(n) = &new {
+            res.stats.bytes_scanned = n.text.len() as u64;
+            res.stats.added_lines = if changes.is_all_added() {
+                u64::from(n.line_count())
+            } else {
+                (0..n.line_count()).filter(|&l| changes.is_added(l)).count() as u64
+            };
+        }
+        let (new_rules, old_rules): (Vec<usize>, Vec<usize>) = (
+            rules.clone(),
+            rules
+                .iter()
+                .copied()
+                .filter(|&r| self.rules.rules[r].diff != DiffMode::Any)
+                .collect(),
+        );
+        if let Some(n) = &new {
+            for m in self.run_side(lang, n, &new_rules, &mut res.notifications, &f.path) {
+                res.candidates.push(semantics::new_side_candidate(
+                    self.rules,
+                    index,
+                    f,
+                    n,
+                    old.as_ref(),
+                    &changes,
+                    m,
+                ));
+            }
+        }
+        if let Some(o) = &old {
+            for m in self.run_side(lang, o, &old_rules, &mut res.notifications, &f.path) {
+                res.candidates.push(semantics::old_side_candidate(
+                    self.rules,
+                    index,
+                    f,
+                    o,
+                    new.as_ref(),
+                    &changes,
+                    m,
+                ));
+            }
+        }
+        res
+    }
+}
+
+/// Scan a change with a rule set: the engine's one entry point for callers.
+pub fn scan(changes: &ChangeSet, rules: &RuleSet, opts: ScanOptions) -> ScanOutput {
+    Engine::new(rules, opts).scan(changes)
+}

@@ -1,0 +1,385 @@
+//! The diff semantics: which matches a change introduced (`added`), took away (`removed`), or
+//! simply holds (`any`).
+//!
+//! Every match becomes a `Candidate` with a fingerprint that holds no line number. Matching old
+//! against new is a multiset over the whole change, so code moved between files, re-indented or
+//! re-formatted cancels out; matches on unchanged lines cancel first.
+
+use std::collections::HashMap;
+
+use sha2::{Digest, Sha256};
+
+use super::matcher::RawMatch;
+use super::text::SideText;
+use crate::finding::{Finding, Region, Side};
+use crate::redact;
+use crate::rules::{DiffMode, Rule, RuleSet};
+use crate::source::linediff::LineChanges;
+use crate::source::FileChange;
+
+/// Lines of context shown around a finding in human output.
+const CONTEXT_LINES: u32 = 2;
+/// At most this many lines of a long match go into a snippet.
+const MAX_SNIPPET_LINES: u32 = 8;
+
+/// Source lines around a finding, redacted, for human output.
+#[derive(Debug, Clone)]
+pub struct SnippetContext {
+    /// 1-based line of the first line of `text`.
+    pub first_line: u32,
+    pub text: String,
+    /// The highlighted byte range inside `text`.
+    pub highlight: (usize, usize),
+}
+
+/// What a reported finding will say, prepared where the text is at hand.
+#[derive(Debug, Clone)]
+pub struct Draft {
+    message: String,
+    path: String,
+    region: Region,
+    side: Side,
+    snippet: String,
+    context: SnippetContext,
+    secret: Option<crate::finding::RedactedSecret>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Which {
+    Old,
+    New,
+}
+
+/// A match with what the semantics need to decide on it.
+pub struct Candidate {
+    rule: usize,
+    which: Which,
+    fingerprint: String,
+    /// Overlaps an added line (new side) or a removed line (old side).
+    touches: bool,
+    order: (usize, usize),
+    draft: Option<Box<Draft>>,
+}
+
+fn fingerprint(rule: &Rule, text: &str, m: &RawMatch) -> String {
+    let mut h = Sha256::new();
+    h.update(rule.id.as_bytes());
+    h.update([0]);
+    let matched = &text[m.start..m.end];
+    let folded: String = matched.chars().filter(|c| !c.is_whitespace()).collect();
+    h.update(folded.as_bytes());
+    let mut caps: Vec<&(String, String)> = m.captures.iter().collect();
+    caps.sort();
+    for (name, value) in caps {
+        h.update([0]);
+        h.update(name.as_bytes());
+        h.update(b"=");
+        let v: String = value.chars().filter(|c| !c.is_whitespace()).collect();
+        h.update(v.as_bytes());
+    }
+    let digest = h.finalize();
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The 0-based first and last lines of a match (a match that ends at a line start ends on the
+/// line before).
+fn match_lines(text: &SideText, m: &RawMatch) -> (u32, u32) {
+    let first = text.line_of(m.start);
+    let last = if m.end > m.start {
+        text.line_of(m.end - 1)
+    } else {
+        first
+    };
+    (first, last.max(first))
+}
+
+fn interpolate(template: &str, m: &RawMatch, text: &str) -> String {
+    let secret = m.secret.map(|(s, e)| &text[s..e]);
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(open) = rest.find("{{") {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 2..];
+        let Some(close) = after.find("}}") else {
+            out.push_str(&rest[open..]);
+            rest = "";
+            break;
+        };
+        let name = after[..close].trim();
+        let value = if name == "secret" {
+            secret.map(|s| redact::describe(s).to_string())
+        } else {
+            m.captures
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| match secret {
+                    Some(s) if v.contains(s) => v.replace(s, &redact::describe(s).to_string()),
+                    _ => v.clone(),
+                })
+        };
+        match value {
+            Some(v) => {
+                let folded = v.split_whitespace().collect::<Vec<_>>().join(" ");
+                if folded.chars().count() > 80 {
+                    out.extend(folded.chars().take(77));
+                    out.push_str("...");
+                } else {
+                    out.push_str(&folded);
+                }
+            }
+            None => out.push_str(&rest[open..open + 2 + close + 2]),
+        }
+        rest = &after[close + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The lines `first..=last` of a side, with the secret masked; and the byte offset they start at.
+fn excerpt(
+    text: &SideText,
+    first: u32,
+    last: u32,
+    secret: Option<(usize, usize)>,
+) -> (String, usize) {
+    let start = text.line_range(first).0;
+    let end = text.line_range(last).1;
+    let mut s = text.text[start..end].to_string();
+    if let Some((a, b)) = secret {
+        let (a, b) = (a.max(start), b.min(end));
+        if a < b {
+            s = redact::mask(&s, a - start, b - start);
+        }
+    }
+    (s, start)
+}
+
+fn context(
+    text: &SideText,
+    region_first: u32,
+    region_last: u32,
+    hl: (usize, usize),
+    secret: Option<(usize, usize)>,
+) -> SnippetContext {
+    let first = region_first.saturating_sub(CONTEXT_LINES);
+    let last_line = text.line_count().max(1) - 1;
+    let last = (region_last + CONTEXT_LINES)
+        .min(last_line)
+        .max(region_last.min(last_line));
+    let (s, base) = excerpt(text, first, last, secret);
+    let hl = (
+        hl.0.saturating_sub(base).min(s.len()),
+        hl.1.saturating_sub(base).min(s.len()),
+    );
+    SnippetContext {
+        first_line: first + 1,
+        text: s,
+        highlight: (hl.0, hl.1.max(hl.0)),
+    }
+}
+
+fn secret_of(text: &SideText, m: &RawMatch) -> Option<crate::finding::RedactedSecret> {
+    m.secret.map(|(s, e)| redact::describe(&text.text[s..e]))
+}
+
+/// A match on the new side of `f`.
+pub fn new_side_candidate(
+    rules: &RuleSet,
+    file: usize,
+    f: &FileChange,
+    text: &SideText,
+    _old: Option<&SideText>,
+    changes: &LineChanges,
+    m: RawMatch,
+) -> Candidate {
+    let rule = &rules.rules[m.rule];
+    let (first, last) = match_lines(text, &m);
+    let run = changes.first_added_run(first, last);
+    let touches = run.is_some();
+    let fp = fingerprint(rule, &text.text, &m);
+    let region_lines = match rule.diff {
+        DiffMode::Added if touches => run,
+        DiffMode::Any => Some((first, last)),
+        _ => None,
+    };
+    let draft = region_lines.map(|(a, b)| {
+        let b = b.min(a + MAX_SNIPPET_LINES - 1);
+        let start_byte = if a == first {
+            m.start
+        } else {
+            text.line_range(a).0
+        };
+        let end_byte = if b == last {
+            m.end.max(m.start)
+        } else {
+            text.line_range(b).1
+        };
+        let end_byte = end_byte.min(text.line_range(b).1).max(start_byte);
+        let region = Region {
+            start_line: a + 1,
+            start_column: text.column_of(start_byte),
+            end_line: b + 1,
+            end_column: text.column_of(end_byte).max(if a == b {
+                text.column_of(start_byte)
+            } else {
+                1
+            }),
+        };
+        Box::new(Draft {
+            message: interpolate(&rule.message, &m, &text.text),
+            path: f.path.clone(),
+            region,
+            side: Side::Head,
+            snippet: excerpt(text, a, b, m.secret).0,
+            context: context(text, a, b, (start_byte, end_byte), m.secret),
+            secret: secret_of(text, &m),
+        })
+    });
+    Candidate {
+        rule: m.rule,
+        which: Which::New,
+        fingerprint: fp,
+        touches,
+        order: (file, m.start),
+        draft,
+    }
+}
+
+/// A match on the old side of `f`.
+pub fn old_side_candidate(
+    rules: &RuleSet,
+    file: usize,
+    f: &FileChange,
+    old: &SideText,
+    new: Option<&SideText>,
+    changes: &LineChanges,
+    m: RawMatch,
+) -> Candidate {
+    let rule = &rules.rules[m.rule];
+    let (first, last) = match_lines(old, &m);
+    let removed_line = (first..=last).find(|&l| changes.is_removed(l));
+    let touches = removed_line.is_some();
+    let fp = fingerprint(rule, &old.text, &m);
+    let draft = match (rule.diff, removed_line) {
+        (DiffMode::Removed, Some(rl)) => {
+            let last_shown = last.min(first + MAX_SNIPPET_LINES - 1);
+            let (snippet, _) = excerpt(old, first, last_shown, m.secret);
+            let message = interpolate(&rule.message, &m, &old.text);
+            let secret = secret_of(old, &m);
+            Some(Box::new(match new {
+                Some(new) if new.line_count() > 0 => {
+                    // Where the removal happened in the new file: the replacement, or the line
+                    // that now follows the removed text.
+                    let line = changes.old_to_new(rl).min(new.line_count() - 1);
+                    let (s, e) = new.line_range(line);
+                    Draft {
+                        message,
+                        path: f.path.clone(),
+                        region: Region {
+                            start_line: line + 1,
+                            start_column: 1,
+                            end_line: line + 1,
+                            end_column: new.end_column(line),
+                        },
+                        side: Side::Head,
+                        snippet,
+                        context: context(new, line, line, (s, e), None),
+                        secret,
+                    }
+                }
+                _ => {
+                    let start_byte = m.start;
+                    let end_byte = m.end.min(old.line_range(last_shown).1).max(start_byte);
+                    Draft {
+                        message,
+                        path: f.old_path.clone().unwrap_or_else(|| f.path.clone()),
+                        region: Region {
+                            start_line: first + 1,
+                            start_column: old.column_of(start_byte),
+                            end_line: last_shown + 1,
+                            end_column: old.column_of(end_byte),
+                        },
+                        side: Side::Base,
+                        snippet,
+                        context: context(old, first, last_shown, (start_byte, end_byte), m.secret),
+                        secret,
+                    }
+                }
+            }))
+        }
+        _ => None,
+    };
+    Candidate {
+        rule: m.rule,
+        which: Which::Old,
+        fingerprint: fp,
+        touches,
+        order: (file, m.start),
+        draft,
+    }
+}
+
+/// Apply the multiset semantics and turn the survivors into findings.
+pub fn resolve(rules: &RuleSet, candidates: Vec<Candidate>) -> Vec<Finding> {
+    let mut by_rule: HashMap<usize, Vec<Candidate>> = HashMap::new();
+    for c in candidates {
+        by_rule.entry(c.rule).or_default().push(c);
+    }
+    let mut findings = Vec::new();
+    for (ri, cands) in by_rule {
+        let rule = &rules.rules[ri];
+        let (reported_side, other_side) = match rule.diff {
+            DiffMode::Added => (Which::New, Which::Old),
+            DiffMode::Removed => (Which::Old, Which::New),
+            DiffMode::Any => {
+                for c in cands {
+                    if let (Which::New, Some(d)) = (c.which, c.draft) {
+                        findings.push(finding(rule, *d, &c.fingerprint));
+                    }
+                }
+                continue;
+            }
+        };
+        let mut counterparts: HashMap<&str, usize> = HashMap::new();
+        for c in cands.iter().filter(|c| c.which == other_side) {
+            *counterparts.entry(&c.fingerprint).or_default() += 1;
+        }
+        let mut mine: Vec<&Candidate> = cands.iter().filter(|c| c.which == reported_side).collect();
+        // Unchanged occurrences claim their counterparts first.
+        mine.sort_by_key(|c| (c.touches, c.order));
+        let mut out = Vec::new();
+        for c in mine {
+            if let Some(n) = counterparts.get_mut(c.fingerprint.as_str()) {
+                if *n > 0 {
+                    *n -= 1;
+                    continue;
+                }
+            }
+            if let (true, Some(d)) = (c.touches, &c.draft) {
+                out.push(finding(rule, (**d).clone(), &c.fingerprint));
+            }
+        }
+        findings.extend(out);
+    }
+    findings
+}
+
+fn finding(rule: &Rule, d: Draft, fingerprint: &str) -> Finding {
+    Finding {
+        rule_id: rule.id.clone(),
+        category: rule.category,
+        severity: rule.severity,
+        confidence: rule.confidence,
+        message: d.message,
+        path: d.path,
+        region: d.region,
+        side: d.side,
+        snippet: d.snippet,
+        fingerprint: fingerprint.to_string(),
+        secret: d.secret,
+        provenance: None,
+        context_first_line: d.context.first_line,
+        context: d.context.text,
+        highlight: d.context.highlight,
+    }
+}

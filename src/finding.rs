@@ -1,0 +1,225 @@
+//! What a scan produces: findings and notifications, as plain data.
+//!
+//! Nothing here refers to tree-sitter or to the rules' compiled forms, so reports can be written
+//! from these types alone.
+
+use std::fmt;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The six risk categories, one rule pack each.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Category {
+    Secrets,
+    Auth,
+    Dependencies,
+    Credentials,
+    Ci,
+    Checks,
+}
+
+impl Category {
+    pub const ALL: [Category; 6] = [
+        Category::Secrets,
+        Category::Auth,
+        Category::Dependencies,
+        Category::Credentials,
+        Category::Ci,
+        Category::Checks,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Secrets => "secrets",
+            Category::Auth => "auth",
+            Category::Dependencies => "dependencies",
+            Category::Credentials => "credentials",
+            Category::Ci => "ci",
+            Category::Checks => "checks",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Category> {
+        Category::ALL.iter().copied().find(|c| c.as_str() == s)
+    }
+}
+
+impl fmt::Display for Category {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How bad a finding is. Ordered from least to most severe.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL_DESC: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// GitHub's `security-severity`: > 9.0 critical, 7.0–8.9 high, 4.0–6.9 medium, below low.
+    pub fn security_severity(self) -> &'static str {
+        match self {
+            Severity::Critical => "9.5",
+            Severity::High => "8.0",
+            Severity::Medium => "5.5",
+            Severity::Low => "3.0",
+            Severity::Info => "1.0",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How sure a rule is that a match is a true positive (SARIF `precision`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Default,
+    Serialize,
+    Deserialize,
+    JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    #[default]
+    Medium,
+    High,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
+}
+
+/// A 1-based region; columns count Unicode code points, the end column is exclusive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Region {
+    pub start_line: u32,
+    pub start_column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+}
+
+/// Which side of the change a finding's text comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    /// The text after the change (added and `any` findings, and removals located in it).
+    Head,
+    /// The text before the change: a removal in a file the change deleted.
+    Base,
+}
+
+/// A secret, described without its value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RedactedSecret {
+    /// The first few characters, enough to recognise the token type.
+    pub prefix: String,
+    /// The secret's length in characters.
+    pub length: usize,
+}
+
+impl fmt::Display for RedactedSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}… ({} chars)", self.prefix, self.length)
+    }
+}
+
+/// The commit that introduced a finding's lines, when the change is a git range.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Provenance {
+    pub commit: String,
+    pub author: String,
+    /// The commit message carries a trailer that marks it as written with an AI assistant.
+    pub ai_assisted: bool,
+}
+
+/// One reported risk.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub rule_id: String,
+    pub category: Category,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    /// The rule's message with captures interpolated (secrets redacted).
+    pub message: String,
+    /// Repository-relative path with `/` separators.
+    pub path: String,
+    /// The primary region, narrowed to added lines for `added` findings.
+    pub region: Region,
+    pub side: Side,
+    /// The lines of the region, with any secret redacted.
+    pub snippet: String,
+    /// A stable identifier that holds no line number: rule, normalised text and captures.
+    pub fingerprint: String,
+    pub secret: Option<RedactedSecret>,
+    pub provenance: Option<Provenance>,
+    /// A few lines around the region, redacted, for human output.
+    #[serde(skip)]
+    pub context: String,
+    /// The 1-based line `context` starts at.
+    #[serde(skip)]
+    pub context_first_line: u32,
+    /// The byte range of the region inside `context`.
+    #[serde(skip)]
+    pub highlight: (usize, usize),
+}
+
+impl Finding {
+    pub fn sort_key(&self) -> (&str, Region, &str, &str) {
+        (&self.path, self.region, &self.rule_id, &self.fingerprint)
+    }
+}
+
+/// Something the scan could not do for one file: the scan went on without it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Notification {
+    pub path: String,
+    pub message: String,
+}

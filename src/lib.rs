@@ -1,0 +1,17 @@
+//! diffward: a static analysis scanner for code changes.
+//!
+//! The data flows one way: a change source (`source`) builds a `ChangeSet`; the `engine` runs
+//! the compiled `rules` over both sides of each file and applies the diff semantics; the
+//! resulting `Finding`s are plain data that `report` turns into human, JSON, SARIF or GitHub
+//! output. `cli` wires the steps together for the binary.
+
+pub mod cli;
+pub mod config;
+pub mod engine;
+pub mod finding;
+pub mod lang;
+pub mod redact;
+pub mod report;
+pub mod rule_tests;
+pub mod rules;
+pub mod source;

@@ -1,0 +1,188 @@
+//! Readable output: one miette diagnostic per finding, with its (redacted) snippet and the rule's
+//! advice, then the notifications and a summary line.
+
+use std::fmt;
+
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError,
+    MietteSpanContents, SourceCode, SourceSpan, SpanContents,
+};
+
+use super::{first_paragraph, severity_counts, Report, Style};
+use crate::finding::{Finding, Severity, Side};
+
+/// A few lines of a file that start at `first_line`, so miette shows true line numbers.
+struct Excerpt {
+    name: String,
+    text: String,
+    first_line: usize,
+}
+
+impl SourceCode for Excerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let inner = self.text.read_span(span, before, after)?;
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line() + self.first_line,
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+struct FindingDiagnostic<'a> {
+    finding: &'a Finding,
+    help: Option<String>,
+    url: Option<String>,
+    source: Excerpt,
+    label: String,
+}
+
+impl fmt::Debug for FindingDiagnostic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.finding.rule_id)
+    }
+}
+
+impl fmt::Display for FindingDiagnostic<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{}] {}", self.finding.severity, self.finding.message)
+    }
+}
+
+impl std::error::Error for FindingDiagnostic<'_> {}
+
+impl Diagnostic for FindingDiagnostic<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(&self.finding.rule_id))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.finding.severity {
+            Severity::Critical | Severity::High => miette::Severity::Error,
+            Severity::Medium => miette::Severity::Warning,
+            Severity::Low | Severity::Info => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn url<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.url
+            .as_ref()
+            .map(|u| Box::new(u) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let (a, b) = self.finding.highlight;
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(
+                Some(self.label.clone()),
+                SourceSpan::from((a, b - a)),
+            ),
+        )))
+    }
+}
+
+fn diagnostic<'a>(report: &Report<'_>, f: &'a Finding) -> FindingDiagnostic<'a> {
+    let rule = report.rules.get(&f.rule_id);
+    let mut label = rule.map_or_else(|| f.rule_id.clone(), |r| r.title.clone());
+    if let Some(p) = &f.provenance {
+        label.push_str(&format!(
+            " (commit {}{}, {})",
+            &p.commit[..p.commit.len().min(10)],
+            if p.ai_assisted { ", AI-assisted" } else { "" },
+            p.author
+        ));
+    }
+    if f.side == Side::Base {
+        label.push_str(" (in the deleted file)");
+    }
+    FindingDiagnostic {
+        finding: f,
+        help: rule.map(|r| first_paragraph(&r.help)),
+        url: rule.and_then(|r| r.references.first().cloned()),
+        source: Excerpt {
+            name: f.path.clone(),
+            text: f.context.clone(),
+            first_line: f.context_first_line.saturating_sub(1) as usize,
+        },
+        label,
+    }
+}
+
+pub fn render(report: &Report<'_>, style: Style) -> String {
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width.max(60))
+        .with_context_lines(2)
+        .with_links(style.color);
+    let mut out = String::new();
+    for f in report.findings {
+        let d = diagnostic(report, f);
+        let mut s = String::new();
+        if handler.render_report(&mut s, &d).is_ok() {
+            out.push_str(&s);
+            if !s.ends_with('\n') {
+                out.push('\n');
+            }
+            out.push('\n');
+        }
+    }
+    for n in report.notifications {
+        out.push_str(&format!("note: {}: {}\n", n.path, n.message));
+    }
+    if !report.notifications.is_empty() {
+        out.push('\n');
+    }
+    out.push_str(&summary(report));
+    out
+}
+
+/// `diffward: 2 findings (1 critical, 1 high) · 3 files, 41 added lines · 12 ms`
+pub fn summary(report: &Report<'_>) -> String {
+    let n = report.findings.len();
+    let counts = severity_counts(report.findings)
+        .into_iter()
+        .map(|(s, c)| format!("{c} {s}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let findings = match n {
+        0 => "no findings".to_string(),
+        1 => format!("1 finding ({counts})"),
+        _ => format!("{n} findings ({counts})"),
+    };
+    let s = &report.stats;
+    let notes = match report.notifications.len() {
+        0 => String::new(),
+        1 => " · 1 notification".into(),
+        k => format!(" · {k} notifications"),
+    };
+    format!(
+        "diffward: {findings} · {} file{}, {} added line{}{notes} · {} ms\n",
+        s.files_scanned,
+        if s.files_scanned == 1 { "" } else { "s" },
+        s.added_lines,
+        if s.added_lines == 1 { "" } else { "s" },
+        s.elapsed.as_millis()
+    )
+}

@@ -1,0 +1,76 @@
+//! Reports: findings in, text out. Each format only formats; none of them scans or decides.
+
+pub mod github;
+pub mod human;
+pub mod json;
+pub mod sarif;
+
+use std::path::Path;
+
+use crate::engine::ScanStats;
+use crate::finding::{Finding, Notification, Severity};
+use crate::rules::RuleSet;
+use crate::source::{ChangeKind, RepoInfo};
+
+/// Everything a report may show.
+pub struct Report<'a> {
+    pub findings: &'a [Finding],
+    pub notifications: &'a [Notification],
+    pub rules: &'a RuleSet,
+    pub stats: &'a ScanStats,
+    pub kind: &'a ChangeKind,
+    pub repo: Option<&'a RepoInfo>,
+    pub root: &'a Path,
+}
+
+/// The output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Readable diagnostics with source snippets and a summary.
+    Human,
+    /// diffward's JSON document.
+    Json,
+    /// SARIF 2.1.0, ready for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations on the pull request).
+    Github,
+}
+
+/// Options that change how a report looks, not what it says.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Style {
+    pub color: bool,
+    /// Terminal width for human output.
+    pub width: usize,
+}
+
+pub fn render(format: Format, report: &Report<'_>, style: Style) -> String {
+    match format {
+        Format::Human => human::render(report, style),
+        Format::Json => json::render(report),
+        Format::Sarif => sarif::render(report),
+        Format::Github => github::render(report),
+    }
+}
+
+/// Findings per severity, most severe first, leaving out zero counts.
+pub fn severity_counts(findings: &[Finding]) -> Vec<(Severity, usize)> {
+    Severity::ALL_DESC
+        .iter()
+        .map(|&s| (s, findings.iter().filter(|f| f.severity == s).count()))
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}
+
+/// The first paragraph of a markdown help text, as plain text on one line.
+pub fn first_paragraph(markdown: &str) -> String {
+    let para = markdown
+        .trim()
+        .split("\n\n")
+        .next()
+        .unwrap_or_default()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    para
+}

@@ -1,0 +1,458 @@
+//! Compiling `RawRule`s into `Rule`s that cannot be invalid: every regex, query and glob is built
+//! here, so a broken rule fails at load time with its file, line and column.
+
+use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
+use regex::Regex;
+use tree_sitter::Query;
+
+use super::schema::{DiffMode, RawExample, RawGroup, RawRule};
+use crate::finding::{Category, Confidence, Severity};
+use crate::lang::Lang;
+
+/// A compiled rule.
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub message: String,
+    pub category: Category,
+    pub severity: Severity,
+    pub confidence: Confidence,
+    pub languages: Vec<Lang>,
+    pub diff: DiffMode,
+    pub paths: PathFilter,
+    pub matcher: Matcher,
+    /// Literals (lowercase) one of which must occur in a text for the rule to run on it; empty
+    /// when the rule has no such literal.
+    pub keywords: Vec<String>,
+    pub cwe: Vec<String>,
+    pub help: String,
+    pub references: Vec<String>,
+    pub tags: Vec<String>,
+    pub examples: Vec<Example>,
+    /// Where the rule was defined: `rules/auth/tls.yaml` or a user path.
+    pub origin: String,
+}
+
+impl Rule {
+    /// Whether the rule is a regex rule that holds secrets, which every output must redact.
+    pub fn has_secret(&self) -> bool {
+        matches!(&self.matcher, Matcher::Regex(r) if r.secret_group.is_some())
+    }
+
+    /// Whether the rule looks at files of this language (`None`: plain text).
+    pub fn applies_to_lang(&self, lang: Option<Lang>) -> bool {
+        match &self.matcher {
+            Matcher::Query(q) => lang.is_some_and(|l| q.for_lang(l).is_some()),
+            Matcher::Regex(_) => {
+                self.languages.is_empty() || lang.is_some_and(|l| self.languages.contains(&l))
+            }
+        }
+    }
+}
+
+/// How a rule finds matches.
+pub enum Matcher {
+    Query(QueryMatcher),
+    Regex(RegexMatcher),
+}
+
+/// A tree-sitter query compiled for each of the rule's languages.
+pub struct QueryMatcher {
+    pub per_lang: Vec<(Lang, CompiledQuery)>,
+}
+
+impl QueryMatcher {
+    pub fn for_lang(&self, lang: Lang) -> Option<&CompiledQuery> {
+        self.per_lang
+            .iter()
+            .find(|(l, _)| *l == lang)
+            .map(|(_, q)| q)
+    }
+}
+
+pub struct CompiledQuery {
+    pub query: Query,
+    /// The index of the `@match` capture, when the query has one.
+    pub match_capture: Option<u32>,
+}
+
+pub struct RegexMatcher {
+    pub regex: Regex,
+    /// The capture group holding the secret; `None` when the rule has no secret group and the
+    /// match is not a secret (a regex rule outside the secrets category without `secret-group`).
+    pub secret_group: Option<usize>,
+    pub entropy: Option<f64>,
+    pub allow: Vec<Regex>,
+}
+
+/// Include/exclude globs over repository-relative paths.
+pub struct PathFilter {
+    include: Option<GlobSet>,
+    exclude: Option<GlobSet>,
+}
+
+impl PathFilter {
+    pub fn allows(&self, path: &str) -> bool {
+        if let Some(ex) = &self.exclude {
+            if ex.is_match(path) {
+                return false;
+            }
+        }
+        match &self.include {
+            Some(inc) => inc.is_match(path),
+            None => true,
+        }
+    }
+}
+
+/// One example of a rule, as a change to one file.
+pub struct Example {
+    pub should_match: bool,
+    pub before: Option<String>,
+    pub after: Option<String>,
+    pub path: String,
+}
+
+/// A compile error, with the field it concerns so the loader can point at it.
+#[derive(Debug)]
+pub struct CompileError {
+    /// The YAML key the error is about (`query`, `regex`, `paths`, …), or `id`.
+    pub field: &'static str,
+    pub message: String,
+    pub help: Option<String>,
+    /// For query errors: the row and column inside the query text (0-based).
+    pub inner: Option<(usize, usize)>,
+}
+
+impl CompileError {
+    fn new(field: &'static str, message: impl Into<String>) -> Self {
+        CompileError {
+            field,
+            message: message.into(),
+            help: None,
+            inner: None,
+        }
+    }
+
+    fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+}
+
+fn valid_id(id: &str) -> bool {
+    let ok_part = |p: &str| {
+        !p.is_empty()
+            && p.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c))
+    };
+    let parts: Vec<&str> = id.split('/').collect();
+    parts.len() >= 2 && parts.iter().all(|p| ok_part(p))
+}
+
+/// Build a glob matcher. A pattern without `/` matches the file name anywhere (like .gitignore).
+pub fn glob_set(patterns: &[String]) -> Result<Option<GlobSet>, String> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        let full = if p.contains('/') {
+            p.trim_start_matches('/').to_string()
+        } else {
+            format!("**/{p}")
+        };
+        let glob: Glob = GlobBuilder::new(&full)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| format!("invalid glob `{p}`: {e}"))?;
+        b.add(glob);
+    }
+    b.build().map(Some).map_err(|e| e.to_string())
+}
+
+pub fn compile(raw: RawRule, origin: &str) -> Result<Rule, CompileError> {
+    if !valid_id(&raw.id) {
+        return Err(
+            CompileError::new("id", format!("invalid rule id `{}`", raw.id)).with_help(
+                "ids look like `category/name`: lowercase letters, digits, `-`, `_` and `.`",
+            ),
+        );
+    }
+    for (field, text) in [
+        ("title", &raw.title),
+        ("message", &raw.message),
+        ("help", &raw.help),
+    ] {
+        if text.trim().is_empty() {
+            return Err(CompileError::new(
+                field,
+                format!("`{field}` must not be empty"),
+            ));
+        }
+    }
+    for cwe in &raw.cwe {
+        let ok = cwe
+            .strip_prefix("CWE-")
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()));
+        if !ok {
+            return Err(CompileError::new("cwe", format!("invalid CWE id `{cwe}`"))
+                .with_help("write CWE ids as `CWE-295`"));
+        }
+    }
+    let paths = PathFilter {
+        include: glob_set(&raw.paths.include).map_err(|e| CompileError::new("paths", e))?,
+        exclude: glob_set(&raw.paths.exclude).map_err(|e| CompileError::new("paths", e))?,
+    };
+
+    let (matcher, derived_keywords) = match (&raw.query, &raw.regex) {
+        (Some(_), Some(_)) => {
+            return Err(CompileError::new(
+                "query",
+                "a rule has either `query` or `regex`, not both",
+            ))
+        }
+        (None, None) => {
+            return Err(CompileError::new("id", "the rule has no matcher")
+                .with_help("add a `query:` (tree-sitter) or a `regex:`"))
+        }
+        (Some(q), None) => compile_query(q, &raw)?,
+        (None, Some(r)) => (compile_regex(r, &raw)?, Vec::new()),
+    };
+
+    let mut keywords: Vec<String> = if raw.keywords.is_empty() {
+        derived_keywords
+    } else {
+        raw.keywords.clone()
+    };
+    if keywords.iter().any(|k| k.is_empty()) {
+        return Err(CompileError::new(
+            "keywords",
+            "keywords must not be empty strings",
+        ));
+    }
+    for k in &mut keywords {
+        *k = k.to_ascii_lowercase();
+    }
+    keywords.sort();
+    keywords.dedup();
+
+    let default_path = raw
+        .languages
+        .first()
+        .map(|l| l.example_file_name())
+        .unwrap_or_else(|| "example.txt".to_string());
+    let mut examples = Vec::new();
+    for (should_match, list) in [
+        (true, &raw.examples.matching),
+        (false, &raw.examples.not_matching),
+    ] {
+        for ex in list {
+            examples.push(match ex {
+                RawExample::Snippet(s) => Example {
+                    should_match,
+                    before: None,
+                    after: Some(s.clone()),
+                    path: default_path.clone(),
+                },
+                RawExample::Change {
+                    before,
+                    after,
+                    path,
+                } => Example {
+                    should_match,
+                    before: before.clone(),
+                    after: after.clone(),
+                    path: path.clone().unwrap_or_else(|| default_path.clone()),
+                },
+            });
+        }
+    }
+
+    Ok(Rule {
+        id: raw.id,
+        title: raw.title,
+        message: raw.message,
+        category: raw.category,
+        severity: raw.severity,
+        confidence: raw.confidence,
+        languages: raw.languages,
+        diff: raw.diff,
+        paths,
+        matcher,
+        keywords,
+        cwe: raw.cwe,
+        help: raw.help,
+        references: raw.references,
+        tags: raw.tags,
+        examples,
+        origin: origin.to_string(),
+    })
+}
+
+fn compile_query(src: &str, raw: &RawRule) -> Result<(Matcher, Vec<String>), CompileError> {
+    if raw.languages.is_empty() {
+        return Err(
+            CompileError::new("languages", "a `query` rule needs `languages`")
+                .with_help("e.g. `languages: [python]`"),
+        );
+    }
+    for field in ["entropy", "allow", "secret-group"] {
+        let set = match field {
+            "entropy" => raw.entropy.is_some(),
+            "allow" => !raw.allow.is_empty(),
+            _ => raw.secret_group.is_some(),
+        };
+        if set {
+            return Err(CompileError::new(
+                "query",
+                format!("`{field}` applies to `regex` rules only"),
+            ));
+        }
+    }
+    let mut per_lang = Vec::new();
+    let mut keywords: Option<Vec<String>> = None;
+    for &lang in &raw.languages {
+        let query = Query::new(&lang.ts_language(), src).map_err(|e| CompileError {
+            field: "query",
+            message: {
+                let what = match e.kind {
+                    tree_sitter::QueryErrorKind::NodeType => "unknown node kind",
+                    tree_sitter::QueryErrorKind::Field => "unknown field",
+                    tree_sitter::QueryErrorKind::Capture => "unknown capture",
+                    tree_sitter::QueryErrorKind::Predicate => "invalid predicate",
+                    tree_sitter::QueryErrorKind::Structure => "impossible pattern",
+                    _ => "syntax error",
+                };
+                format!("invalid tree-sitter query for {lang}: {what} `{}`", e.message.trim())
+            },
+            help: Some(format!(
+                "node kinds and fields must exist in the {lang} grammar; print a file's tree with `tree-sitter parse` to see them"
+            )),
+            inner: Some((e.row, e.column)),
+        })?;
+        for p in 0..query.pattern_count() {
+            if let Some(pred) = query.general_predicates(p).first() {
+                return Err(CompileError::new(
+                    "query",
+                    format!("unsupported predicate `#{}`", pred.operator),
+                )
+                .with_help(
+                    "supported: #eq?, #not-eq?, #match?, #not-match?, #any-of?, #not-any-of?",
+                ));
+            }
+        }
+        let match_capture = query.capture_index_for_name("match");
+        if keywords.is_none() {
+            keywords = Some(derive_query_keywords(&query, src));
+        }
+        per_lang.push((
+            lang,
+            CompiledQuery {
+                query,
+                match_capture,
+            },
+        ));
+    }
+    Ok((
+        Matcher::Query(QueryMatcher { per_lang }),
+        keywords.unwrap_or_default(),
+    ))
+}
+
+/// Literals a file must contain for a query to match: for each pattern, the longest `#eq?`
+/// string or the strings of an `#any-of?`. If one pattern has none, the rule has no prefilter.
+fn derive_query_keywords(query: &Query, src: &str) -> Vec<String> {
+    let pred =
+        Regex::new(r#"\(#(eq|any-of)\?\s+@[\w.-]+((?:\s+"[^"\\]*")+)\s*\)"#).expect("static regex");
+    let string = Regex::new(r#""([^"\\]*)""#).expect("static regex");
+    let mut out = Vec::new();
+    for p in 0..query.pattern_count() {
+        let start = query.start_byte_for_pattern(p);
+        let end = if p + 1 < query.pattern_count() {
+            query.start_byte_for_pattern(p + 1)
+        } else {
+            src.len()
+        };
+        let text = &src[start..end];
+        let mut best_eq: Option<String> = None;
+        let mut any_of: Option<Vec<String>> = None;
+        for c in pred.captures_iter(text) {
+            let lits: Vec<String> = string
+                .captures_iter(&c[2])
+                .map(|s| s[1].to_string())
+                .collect();
+            if lits.iter().any(|l| l.len() < 3) {
+                continue;
+            }
+            if &c[1] == "eq" && lits.len() == 1 {
+                if best_eq.as_ref().is_none_or(|b| lits[0].len() > b.len()) {
+                    best_eq = Some(lits[0].clone());
+                }
+            } else if &c[1] == "any-of" && any_of.is_none() {
+                any_of = Some(lits);
+            }
+        }
+        match (best_eq, any_of) {
+            (Some(e), _) => out.push(e),
+            (None, Some(a)) => out.extend(a),
+            (None, None) => return Vec::new(),
+        }
+    }
+    out
+}
+
+fn compile_regex(src: &str, raw: &RawRule) -> Result<Matcher, CompileError> {
+    let regex = Regex::new(src).map_err(|e| {
+        CompileError::new("regex", format!("invalid regex: {e}"))
+            .with_help("the syntax is Rust's `regex` crate; use (?-u:\\b) for fast word boundaries")
+    })?;
+    let secret_group = match &raw.secret_group {
+        Some(RawGroup::Index(i)) => {
+            if *i >= regex.captures_len() {
+                return Err(CompileError::new(
+                    "secret-group",
+                    format!("the regex has no capture group {i}"),
+                ));
+            }
+            Some(*i)
+        }
+        Some(RawGroup::Name(n)) => {
+            let idx = regex
+                .capture_names()
+                .position(|c| c == Some(n.as_str()))
+                .ok_or_else(|| {
+                    CompileError::new(
+                        "secret-group",
+                        format!("the regex has no group named `{n}`"),
+                    )
+                })?;
+            Some(idx)
+        }
+        None if raw.category == Category::Secrets => {
+            Some(if regex.captures_len() > 1 { 1 } else { 0 })
+        }
+        None => None,
+    };
+    if let Some(e) = raw.entropy {
+        if !(0.0..=8.0).contains(&e) {
+            return Err(CompileError::new(
+                "entropy",
+                "entropy is in bits per character, 0 to 8",
+            ));
+        }
+    }
+    let allow = raw
+        .allow
+        .iter()
+        .map(|a| {
+            Regex::new(a).map_err(|e| CompileError::new("allow", format!("invalid regex: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Matcher::Regex(RegexMatcher {
+        regex,
+        secret_group,
+        entropy: raw.entropy,
+        allow,
+    }))
+}

@@ -1,0 +1,113 @@
+//! Rules: the YAML schema (`schema`), compiled rules (`compile`), loading (`load`), and the set
+//! of rules a scan runs (`RuleSet`).
+
+pub mod compile;
+pub mod load;
+pub mod schema;
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+
+pub use compile::{Matcher, Rule};
+pub use load::RuleError;
+pub use schema::DiffMode;
+
+use crate::finding::Category;
+
+mod builtin {
+    include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+}
+
+pub use builtin::BUILTIN_RULE_FILES;
+
+/// Which rules a scan runs.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSelection {
+    /// Load the built-in packs.
+    pub builtin: bool,
+    /// Extra rule files or folders.
+    pub extra: Vec<PathBuf>,
+    /// Keep only rules whose id or category is listed (empty: all).
+    pub only: Vec<String>,
+    /// Drop rules whose id or category is listed.
+    pub skip: Vec<String>,
+}
+
+/// The compiled rules of one scan, in a fixed order (by id).
+pub struct RuleSet {
+    pub rules: Vec<Rule>,
+}
+
+/// An `--only`/`--skip` entry that names no rule and no category.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("`{0}` is neither a rule id nor a category")]
+#[diagnostic(
+    code(diffward::usage),
+    help("`diffward rules list` shows the rule ids; categories: secrets, auth, dependencies, credentials, ci, checks")
+)]
+pub struct UnknownSelector(pub String);
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum LoadError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Rule(#[from] Box<RuleError>),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Selector(#[from] UnknownSelector),
+    #[error("rule `{id}` is defined twice: in {first} and in {second}")]
+    #[diagnostic(code(diffward::rule), help("give one of them another id, or drop it"))]
+    Duplicate {
+        id: String,
+        first: String,
+        second: String,
+    },
+}
+
+impl RuleSet {
+    /// Load the built-in packs only.
+    pub fn builtin() -> Result<RuleSet, LoadError> {
+        RuleSet::load(&RuleSelection {
+            builtin: true,
+            ..Default::default()
+        })
+    }
+
+    pub fn load(sel: &RuleSelection) -> Result<RuleSet, LoadError> {
+        let mut rules = Vec::new();
+        if sel.builtin {
+            for (name, text) in BUILTIN_RULE_FILES {
+                rules.extend(load::load_text(name, text)?);
+            }
+        }
+        for p in &sel.extra {
+            rules.extend(load::load_path(p)?);
+        }
+        let mut seen: std::collections::HashMap<String, String> = Default::default();
+        for r in &rules {
+            if let Some(first) = seen.insert(r.id.clone(), r.origin.clone()) {
+                return Err(LoadError::Duplicate {
+                    id: r.id.clone(),
+                    first,
+                    second: r.origin.clone(),
+                });
+            }
+        }
+        let known: HashSet<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+        for s in sel.only.iter().chain(&sel.skip) {
+            if Category::from_name(s).is_none() && !known.contains(s.as_str()) {
+                return Err(UnknownSelector(s.clone()).into());
+            }
+        }
+        let selected =
+            |r: &Rule, list: &[String]| list.iter().any(|s| s == &r.id || s == r.category.as_str());
+        rules
+            .retain(|r| (sel.only.is_empty() || selected(r, &sel.only)) && !selected(r, &sel.skip));
+        rules.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(RuleSet { rules })
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+}

@@ -1,0 +1,163 @@
+//! The rule file format, version 1, as serde types.
+//!
+//! These types only describe what a YAML file may say; `compile` turns them into rules that
+//! cannot be invalid. `diffward rules schema` prints a JSON Schema generated from them.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::finding::{Category, Confidence, Severity};
+use crate::lang::Lang;
+
+/// A rule file: one or more rules.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "diffward rule file")]
+pub struct RuleFile {
+    /// The rules this file defines.
+    pub rules: Vec<RawRule>,
+}
+
+/// Which side of a change a rule looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DiffMode {
+    /// A match in the new text that overlaps an added line and did not exist before the change.
+    #[default]
+    Added,
+    /// A match in the old text that overlaps a removed line and has no counterpart after it.
+    Removed,
+    /// Every match in the new text, changed or not.
+    Any,
+}
+
+impl DiffMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DiffMode::Added => "added",
+            DiffMode::Removed => "removed",
+            DiffMode::Any => "any",
+        }
+    }
+}
+
+/// Glob patterns on repository-relative paths. A pattern without `/` matches the file name.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawPaths {
+    /// Scan only files matching one of these globs.
+    #[serde(default)]
+    pub include: Vec<String>,
+    /// Never scan files matching one of these globs.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+}
+
+/// The capture group of a regex that holds the secret: a number or a group name.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RawGroup {
+    Index(usize),
+    Name(String),
+}
+
+/// One example for `diffward rules test`: a snippet scanned as an added file, or a before/after
+/// pair scanned as a change.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RawExample {
+    Snippet(String),
+    Change {
+        /// The file's text before the change (omit for an added file).
+        #[serde(default)]
+        before: Option<String>,
+        /// The file's text after the change (omit for a deleted file).
+        #[serde(default)]
+        after: Option<String>,
+        /// The file's path; defaults to `example.<ext>` of the rule's first language.
+        #[serde(default)]
+        path: Option<String>,
+    },
+}
+
+/// Examples checked by `diffward rules test` and by the test suite.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawExamples {
+    /// Each must produce at least one finding of this rule.
+    #[serde(default, rename = "match")]
+    pub matching: Vec<RawExample>,
+    /// Each must produce no finding of this rule.
+    #[serde(default, rename = "no-match")]
+    pub not_matching: Vec<RawExample>,
+}
+
+/// One rule, as written in YAML.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawRule {
+    /// `<category>/<name>`, lowercase, digits and dashes: e.g. `auth/tls-verify-disabled-python`.
+    pub id: String,
+    /// A short title (SARIF shortDescription).
+    pub title: String,
+    /// The finding's message; `{{name}}` is replaced with the text of the capture `@name`.
+    pub message: String,
+    pub category: Category,
+    pub severity: Severity,
+    #[serde(default)]
+    pub confidence: Confidence,
+    /// Languages whose files the rule scans. A `query` rule needs at least one; a `regex` rule
+    /// without languages scans every text file.
+    #[serde(default)]
+    pub languages: Vec<Lang>,
+    #[serde(default)]
+    pub diff: DiffMode,
+    #[serde(default)]
+    pub paths: RawPaths,
+    /// A tree-sitter query. The capture `@match` (or, without it, the whole pattern) is the
+    /// finding. Predicates: `#eq?`, `#not-eq?`, `#match?`, `#not-match?`, `#any-of?`.
+    #[serde(default)]
+    pub query: Option<String>,
+    /// A regular expression (Rust `regex` syntax) run over the whole text of a file.
+    #[serde(default)]
+    pub regex: Option<String>,
+    /// The capture group of `regex` that holds the secret; defaults to 1 when the regex has a
+    /// group, else the whole match. Secrets are redacted in every output.
+    #[serde(default)]
+    pub secret_group: Option<RawGroup>,
+    /// Literals, one of which must occur in a file (case-insensitive) for the rule to run on it.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// Minimum Shannon entropy (bits per character) of the secret.
+    #[serde(default)]
+    pub entropy: Option<f64>,
+    /// Regexes: a secret that matches one of them is not reported.
+    #[serde(default)]
+    pub allow: Vec<String>,
+    /// CWE ids, e.g. `CWE-798`.
+    #[serde(default)]
+    pub cwe: Vec<String>,
+    /// Markdown: why it matters and how to fix it.
+    pub help: String,
+    #[serde(default)]
+    pub references: Vec<String>,
+    #[serde(default)]
+    pub examples: RawExamples,
+    /// Free-form tags carried into SARIF `properties.tags`.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Extra metadata, carried as-is.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub metadata: BTreeMap<String, String>,
+}
+
+/// The JSON Schema of rule files, as `diffward rules schema` prints it.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(RuleFile);
+    let mut out = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    out.push('\n');
+    out
+}

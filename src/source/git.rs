@@ -1,0 +1,513 @@
+//! Reading changes from git: a range, the index, or the uncommitted work tree.
+//!
+//! git is run with plumbing commands only and nothing the scanned repository configures may run:
+//! no external diff drivers or textconv (`--no-ext-diff --no-textconv`), no fsmonitor hook, no
+//! pager, no optional locks. Paths travel NUL-separated (`-z`) as bytes, so names with spaces,
+//! newlines, unicode or a leading dash are safe (they never reach git as options).
+
+use std::collections::HashMap;
+use std::ffi::OsStr;
+use std::io::{Read, Write};
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use super::{ChangeKind, ChangeSet, Content, FileChange, RepoInfo};
+use crate::finding::Notification;
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum GitError {
+    #[error("not inside a git repository ({0})")]
+    #[diagnostic(
+        code(diffward::git),
+        help("run diffward inside a git work tree, or scan files directly: `diffward scan PATH`")
+    )]
+    NotARepo(String),
+    #[error("unknown revision `{0}`")]
+    #[diagnostic(
+        code(diffward::git),
+        help("check the name, or fetch it first (for example `git fetch origin main`, or in CI `actions/checkout` with `fetch-depth: 0`)")
+    )]
+    UnknownRevision(String),
+    #[error("`{0}` and `{1}` have no common ancestor")]
+    #[diagnostic(
+        code(diffward::git),
+        help("the history is probably shallow: fetch more of it (`git fetch --unshallow`, or `fetch-depth: 0` in actions/checkout)")
+    )]
+    NoMergeBase(String, String),
+    #[error("could not run git: {0}")]
+    #[diagnostic(code(diffward::git), help("install git and make sure it is on PATH"))]
+    Spawn(String),
+    #[error("git {args} failed: {stderr}")]
+    #[diagnostic(code(diffward::git))]
+    Failed { args: String, stderr: String },
+}
+
+/// A git repository, by its top-level folder.
+pub struct Repo {
+    pub root: PathBuf,
+}
+
+fn git_command(dir: &Path) -> Command {
+    let mut c = Command::new("git");
+    c.current_dir(dir)
+        .args(["-c", "core.fsmonitor=false", "-c", "core.quotepath=false"])
+        .env("GIT_OPTIONAL_LOCKS", "0")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_PAGER", "cat")
+        .env("LC_ALL", "C")
+        .env_remove("GIT_EXTERNAL_DIFF")
+        .stdin(Stdio::null());
+    c
+}
+
+fn run(dir: &Path, args: &[&str]) -> Result<Vec<u8>, GitError> {
+    let out = git_command(dir)
+        .args(args)
+        .output()
+        .map_err(|e| GitError::Spawn(e.to_string()))?;
+    if !out.status.success() {
+        return Err(GitError::Failed {
+            args: args.join(" "),
+            stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        });
+    }
+    Ok(out.stdout)
+}
+
+fn text(bytes: Vec<u8>) -> String {
+    String::from_utf8_lossy(&bytes)
+        .trim_end_matches('\n')
+        .to_string()
+}
+
+impl Repo {
+    /// The repository that contains `dir`.
+    pub fn discover(dir: &Path) -> Result<Repo, GitError> {
+        let out = git_command(dir)
+            .args(["rev-parse", "--show-toplevel"])
+            .output()
+            .map_err(|e| GitError::Spawn(e.to_string()))?;
+        if !out.status.success() {
+            let msg = String::from_utf8_lossy(&out.stderr).trim().to_string();
+            return Err(GitError::NotARepo(if msg.is_empty() {
+                dir.display().to_string()
+            } else {
+                msg
+            }));
+        }
+        let root = PathBuf::from(OsStr::from_bytes(
+            out.stdout.strip_suffix(b"\n").unwrap_or(&out.stdout),
+        ));
+        Ok(Repo { root })
+    }
+
+    fn git(&self, args: &[&str]) -> Result<Vec<u8>, GitError> {
+        run(&self.root, args)
+    }
+
+    /// The full commit id of a revision.
+    pub fn resolve(&self, rev: &str) -> Result<String, GitError> {
+        let spec = format!("{rev}^{{commit}}");
+        self.git(&[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            &spec,
+        ])
+        .map(text)
+        .map_err(|_| GitError::UnknownRevision(rev.to_string()))
+    }
+
+    fn has_head(&self) -> bool {
+        self.git(&["rev-parse", "--verify", "--quiet", "HEAD"])
+            .is_ok()
+    }
+
+    /// The tree to compare against when HEAD does not exist yet (a repository with no commit).
+    fn empty_tree(&self) -> Result<String, GitError> {
+        let mut child = git_command(&self.root)
+            .args(["hash-object", "-t", "tree", "--stdin"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .map_err(|e| GitError::Spawn(e.to_string()))?;
+        drop(child.stdin.take());
+        let out = child
+            .wait_with_output()
+            .map_err(|e| GitError::Spawn(e.to_string()))?;
+        Ok(text(out.stdout))
+    }
+
+    pub fn info(&self, revision: Option<String>) -> RepoInfo {
+        let remote_url = self
+            .git(&["config", "--get", "remote.origin.url"])
+            .ok()
+            .map(text)
+            .filter(|s| !s.is_empty())
+            .map(|u| strip_credentials(&u));
+        let branch = self
+            .git(&["symbolic-ref", "--quiet", "--short", "HEAD"])
+            .ok()
+            .map(text)
+            .filter(|s| !s.is_empty());
+        let revision = revision.or_else(|| self.resolve("HEAD").ok());
+        RepoInfo {
+            remote_url,
+            revision,
+            branch,
+        }
+    }
+
+    /// The change from the merge-base of `base` and `head` to `head`, as a pull request shows it.
+    pub fn range(&self, base: &str, head: &str) -> Result<ChangeSet, GitError> {
+        let base_id = self.resolve(base)?;
+        let head_id = self.resolve(head)?;
+        let mb = self
+            .git(&["merge-base", &base_id, &head_id])
+            .map(text)
+            .map_err(|_| GitError::NoMergeBase(base.to_string(), head.to_string()))?;
+        let raw = self.git(&[
+            "diff-tree",
+            "-r",
+            "-z",
+            "-M",
+            "--raw",
+            "--no-ext-diff",
+            "--no-textconv",
+            &mb,
+            &head_id,
+        ])?;
+        let mut cs = self.changeset(
+            &raw,
+            ChangeKind::Range {
+                base: mb,
+                head: head_id.clone(),
+            },
+            false,
+        )?;
+        cs.repo = Some(self.info(Some(head_id)));
+        Ok(cs)
+    }
+
+    /// The index against HEAD: what `git commit` would record.
+    pub fn staged(&self) -> Result<ChangeSet, GitError> {
+        let head = if self.has_head() {
+            "HEAD".to_string()
+        } else {
+            self.empty_tree()?
+        };
+        let raw = self.git(&[
+            "diff-index",
+            "--cached",
+            "-r",
+            "-z",
+            "-M",
+            "--raw",
+            "--no-ext-diff",
+            "--no-textconv",
+            &head,
+        ])?;
+        let mut cs = self.changeset(&raw, ChangeKind::Staged, false)?;
+        cs.repo = Some(self.info(None));
+        Ok(cs)
+    }
+
+    /// Staged, unstaged and untracked (not ignored) changes against HEAD.
+    pub fn uncommitted(&self) -> Result<ChangeSet, GitError> {
+        let head = if self.has_head() {
+            "HEAD".to_string()
+        } else {
+            self.empty_tree()?
+        };
+        let raw = self.git(&[
+            "diff-index",
+            "-r",
+            "-z",
+            "-M",
+            "--raw",
+            "--no-ext-diff",
+            "--no-textconv",
+            &head,
+        ])?;
+        let mut cs = self.changeset(&raw, ChangeKind::Uncommitted, true)?;
+        let untracked = self.git(&["ls-files", "-z", "--others", "--exclude-standard"])?;
+        for name in untracked.split(|&b| b == 0).filter(|n| !n.is_empty()) {
+            let path = String::from_utf8_lossy(name).into_owned();
+            cs.files.push(FileChange {
+                path,
+                old_path: None,
+                old: Content::Absent,
+                new: Content::Disk(self.root.join(OsStr::from_bytes(name))),
+                hunks: None,
+            });
+        }
+        cs.files.sort_by(|a, b| a.path.cmp(&b.path));
+        cs.repo = Some(self.info(None));
+        Ok(cs)
+    }
+
+    /// Turn `--raw -z` output into file changes, reading blobs in one `cat-file --batch`.
+    fn changeset(
+        &self,
+        raw: &[u8],
+        kind: ChangeKind,
+        worktree: bool,
+    ) -> Result<ChangeSet, GitError> {
+        let entries = parse_raw(raw);
+        let mut notifications = Vec::new();
+        let mut wanted = Vec::new();
+        for e in &entries {
+            for (mode, sha) in [(&e.old_mode, &e.old_sha), (&e.new_mode, &e.new_sha)] {
+                if is_regular(mode) && !is_null(sha) {
+                    wanted.push(sha.clone());
+                }
+            }
+        }
+        let mut blobs = self.read_blobs(&wanted)?;
+        let mut files = Vec::new();
+        for e in entries {
+            let path = e.new_path.clone().unwrap_or_else(|| e.old_path.clone());
+            let path_str = String::from_utf8_lossy(&path).into_owned();
+            if e.old_mode == "160000" || e.new_mode == "160000" {
+                continue; // submodule pointer: its contents are another repository's
+            }
+            if (!e.old_mode.starts_with("000") && !is_regular(&e.old_mode))
+                || (!e.new_mode.starts_with("000") && !is_regular(&e.new_mode))
+            {
+                notifications.push(Notification {
+                    path: path_str,
+                    message: "skipped: not a regular file (symbolic link)".into(),
+                });
+                continue;
+            }
+            let side = |mode: &str, sha: &str, blobs: &mut HashMap<String, Vec<u8>>| -> Content {
+                if mode.starts_with("000") {
+                    Content::Absent
+                } else if is_null(sha) {
+                    Content::Disk(self.root.join(OsStr::from_bytes(&path)))
+                } else {
+                    blobs
+                        .get(sha)
+                        .cloned()
+                        .map_or(Content::Absent, Content::Bytes)
+                }
+            };
+            let old = side(&e.old_mode, &e.old_sha, &mut blobs);
+            let mut new = side(&e.new_mode, &e.new_sha, &mut blobs);
+            if worktree && e.status == 'D' {
+                new = Content::Absent;
+            }
+            let old_path = (e.status == 'R' || e.status == 'C')
+                .then(|| String::from_utf8_lossy(&e.old_path).into_owned());
+            files.push(FileChange {
+                path: path_str,
+                old_path,
+                old,
+                new,
+                hunks: None,
+            });
+        }
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(ChangeSet {
+            root: self.root.clone(),
+            kind,
+            files,
+            notifications,
+            repo: None,
+        })
+    }
+
+    fn read_blobs(&self, shas: &[String]) -> Result<HashMap<String, Vec<u8>>, GitError> {
+        let mut out = HashMap::new();
+        if shas.is_empty() {
+            return Ok(out);
+        }
+        let mut child = git_command(&self.root)
+            .args(["cat-file", "--batch"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| GitError::Spawn(e.to_string()))?;
+        let mut input = String::new();
+        for s in shas {
+            input.push_str(s);
+            input.push('\n');
+        }
+        let mut stdin = child.stdin.take().expect("piped");
+        // Write on another thread so a large answer cannot block us both.
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(input.as_bytes());
+        });
+        let mut data = Vec::new();
+        child
+            .stdout
+            .take()
+            .expect("piped")
+            .read_to_end(&mut data)
+            .map_err(|e| GitError::Spawn(e.to_string()))?;
+        let _ = writer.join();
+        let _ = child.wait();
+        let mut pos = 0;
+        while pos < data.len() {
+            let Some(nl) = data[pos..].iter().position(|&b| b == b'\n') else {
+                break;
+            };
+            let header = String::from_utf8_lossy(&data[pos..pos + nl]).into_owned();
+            pos += nl + 1;
+            let mut parts = header.split(' ');
+            let sha = parts.next().unwrap_or_default().to_string();
+            let kind = parts.next().unwrap_or_default();
+            if kind == "missing" {
+                continue;
+            }
+            let size: usize = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0);
+            let end = (pos + size).min(data.len());
+            out.insert(sha, data[pos..end].to_vec());
+            pos = end + 1; // the LF after the content
+        }
+        Ok(out)
+    }
+
+    /// The commit on `head` that last touched a line, with its author and AI-assistance marker.
+    pub fn blame_line(
+        &self,
+        head: &str,
+        path: &str,
+        line: u32,
+    ) -> Option<crate::finding::Provenance> {
+        let range = format!("{line},{line}");
+        let out = self
+            .git(&["blame", "--porcelain", "-L", &range, head, "--", path])
+            .ok()?;
+        let out = String::from_utf8_lossy(&out);
+        let commit = out.split(' ').next()?.to_string();
+        let author = out
+            .lines()
+            .find_map(|l| l.strip_prefix("author "))
+            .unwrap_or_default()
+            .to_string();
+        let message = self
+            .git(&["log", "-1", "--format=%B", &commit])
+            .ok()
+            .map(text)?;
+        Some(crate::finding::Provenance {
+            commit,
+            author,
+            ai_assisted: is_ai_assisted(&message),
+        })
+    }
+}
+
+/// Whether a commit message carries a trailer that marks AI assistance: a co-author that is a
+/// known coding assistant, or an explicit `AI-assisted`/`Assisted-by`/`Generated-by` trailer.
+pub fn is_ai_assisted(message: &str) -> bool {
+    const ASSISTANTS: [&str; 12] = [
+        "claude", "copilot", "chatgpt", "openai", "codex", "gemini", "cursor", "devin", "aider",
+        "codeium", "windsurf", "amazon q",
+    ];
+    message.lines().any(|l| {
+        let l = l.trim().to_ascii_lowercase();
+        if l.starts_with("ai-assisted:")
+            || l.starts_with("assisted-by:")
+            || l.starts_with("generated-by:")
+        {
+            return !l.ends_with(": false") && !l.ends_with(": no");
+        }
+        l.starts_with("co-authored-by:") && ASSISTANTS.iter().any(|a| l.contains(a))
+    })
+}
+
+/// Drop `user:password@` from a remote URL before it is written into a report.
+fn strip_credentials(url: &str) -> String {
+    if let Some((scheme, rest)) = url.split_once("://") {
+        if let Some(at) = rest.find('@') {
+            let slash = rest.find('/').unwrap_or(rest.len());
+            if at < slash {
+                return format!("{scheme}://{}", &rest[at + 1..]);
+            }
+        }
+    }
+    url.to_string()
+}
+
+fn is_regular(mode: &str) -> bool {
+    mode == "100644" || mode == "100755" || mode == "100664"
+}
+
+fn is_null(sha: &str) -> bool {
+    sha.bytes().all(|b| b == b'0')
+}
+
+struct RawEntry {
+    old_mode: String,
+    new_mode: String,
+    old_sha: String,
+    new_sha: String,
+    status: char,
+    old_path: Vec<u8>,
+    new_path: Option<Vec<u8>>,
+}
+
+/// Parse `git diff --raw -z`: `:old new oldsha newsha STATUS\0path\0[path2\0]`.
+fn parse_raw(raw: &[u8]) -> Vec<RawEntry> {
+    let mut fields = raw.split(|&b| b == 0);
+    let mut out = Vec::new();
+    while let Some(meta) = fields.next() {
+        if meta.is_empty() {
+            continue;
+        }
+        let meta = String::from_utf8_lossy(meta);
+        let mut m = meta.trim_start_matches(':').split(' ');
+        let (Some(om), Some(nm), Some(os), Some(ns), Some(st)) =
+            (m.next(), m.next(), m.next(), m.next(), m.next())
+        else {
+            break;
+        };
+        let status = st.chars().next().unwrap_or('M');
+        let Some(p1) = fields.next() else { break };
+        let p2 = if status == 'R' || status == 'C' {
+            fields.next().map(<[u8]>::to_vec)
+        } else {
+            None
+        };
+        out.push(RawEntry {
+            old_mode: om.to_string(),
+            new_mode: nm.to_string(),
+            old_sha: os.to_string(),
+            new_sha: ns.to_string(),
+            status,
+            old_path: p1.to_vec(),
+            new_path: p2,
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ai_trailers_are_recognised() {
+        assert!(is_ai_assisted(
+            "Fix\n\nCo-authored-by: Claude <noreply@anthropic.com>"
+        ));
+        assert!(is_ai_assisted("Fix\n\nAssisted-by: an agent"));
+        assert!(!is_ai_assisted(
+            "Fix\n\nCo-authored-by: Jane <jane@example.com>"
+        ));
+        assert!(!is_ai_assisted("AI-assisted: no"));
+    }
+
+    #[test]
+    fn credentials_are_dropped_from_remote_urls() {
+        assert_eq!(
+            strip_credentials("https://user:pw@host/r.git"),
+            "https://host/r.git"
+        );
+        assert_eq!(strip_credentials("git@host:r.git"), "git@host:r.git");
+    }
+}

@@ -1,0 +1,87 @@
+//! Plain files and folders: every line is added and the old text is empty.
+//!
+//! `.gitignore` rules are honoured (also outside a repository), hidden files and folders such as
+//! `.github/`, `.env` and `.npmrc` are scanned, and only `.git` itself is skipped.
+
+use std::path::{Path, PathBuf};
+
+use super::{display_path, ChangeKind, ChangeSet, Content, FileChange};
+use crate::finding::Notification;
+
+/// Collect the files under `paths`; names are shown relative to `root` when they lie below it.
+pub fn collect(root: &Path, paths: &[PathBuf]) -> ChangeSet {
+    let mut files = Vec::new();
+    let mut notifications = Vec::new();
+    for p in paths {
+        if !p.exists() {
+            notifications.push(Notification {
+                path: display_path(p),
+                message: "skipped: no such file or folder".into(),
+            });
+            continue;
+        }
+        let walker = ignore::WalkBuilder::new(p)
+            .hidden(false)
+            .require_git(false)
+            .git_global(false)
+            .filter_entry(|e| e.file_name() != ".git")
+            .build();
+        for entry in walker {
+            match entry {
+                Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
+                    files.push(FileChange {
+                        path: relative(root, e.path()),
+                        old_path: None,
+                        old: Content::Absent,
+                        new: Content::Disk(e.path().to_path_buf()),
+                        hunks: None,
+                    });
+                }
+                Ok(_) => {}
+                Err(err) => notifications.push(Notification {
+                    path: display_path(p),
+                    message: format!("skipped: {err}"),
+                }),
+            }
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    files.dedup_by(|a, b| a.path == b.path);
+    ChangeSet {
+        root: root.to_path_buf(),
+        kind: ChangeKind::Paths,
+        files,
+        notifications,
+        repo: None,
+    }
+}
+
+fn relative(root: &Path, p: &Path) -> String {
+    let abs = if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|c| c.join(p))
+            .unwrap_or_else(|_| p.to_path_buf())
+    };
+    let abs = normalize(&abs);
+    match abs.strip_prefix(root) {
+        Ok(rel) => display_path(rel),
+        Err(_) => display_path(p),
+    }
+}
+
+/// Remove `.` and `..` components without touching the file system.
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}

@@ -11,7 +11,7 @@ use crate::config::{parse_severity, Config};
 use crate::engine::{self, ScanOptions};
 use crate::finding::{Finding, Severity, Side};
 use crate::report::{self, Format, Report, Style};
-use crate::rules::{compile::glob_set, RuleSelection, RuleSet};
+use crate::rules::{compile::glob_set, DiffMode, RuleSelection, RuleSet};
 use crate::source::git::Repo;
 use crate::source::{paths, ChangeKind, ChangeSet};
 
@@ -92,18 +92,29 @@ fn threshold(args: &ScanArgs, cfg: &Config) -> Option<Severity> {
     }
 }
 
-/// Attach the introducing commit to findings of a git range (a bounded number of `git blame`s).
-fn add_provenance(repo_root: &Path, head: &str, findings: &mut [Finding]) {
-    const MAX_BLAMES: usize = 200;
+/// Attach the commit that introduced each finding in a git range: for an added line, the commit
+/// `git blame` names; for a removal, the last commit of the range that changed the file. Bounded,
+/// since each costs a git call.
+fn add_provenance(
+    repo_root: &Path,
+    base: &str,
+    head: &str,
+    rules: &RuleSet,
+    findings: &mut [Finding],
+) {
+    const MAX_LOOKUPS: usize = 200;
     let repo = Repo {
         root: repo_root.to_path_buf(),
     };
-    for f in findings
-        .iter_mut()
-        .filter(|f| f.side == Side::Head)
-        .take(MAX_BLAMES)
-    {
-        f.provenance = repo.blame_line(head, &f.path, f.region.start_line);
+    for f in findings.iter_mut().take(MAX_LOOKUPS) {
+        let removed = rules
+            .get(&f.rule_id)
+            .is_some_and(|r| r.diff == DiffMode::Removed);
+        f.provenance = if removed || f.side == Side::Base {
+            repo.last_change(base, head, &f.path)
+        } else {
+            repo.blame_line(head, &f.path, f.region.start_line)
+        };
     }
 }
 
@@ -159,8 +170,8 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
             .unwrap_or(ScanOptions::default().max_file_size),
     };
     let mut out = engine::scan(&changes, &rules, opts);
-    if let ChangeKind::Range { head, .. } = &changes.kind {
-        add_provenance(&changes.root, head, &mut out.findings);
+    if let ChangeKind::Range { base, head } = &changes.kind {
+        add_provenance(&changes.root, base, head, &rules, &mut out.findings);
     }
 
     let report = Report {

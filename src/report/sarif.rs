@@ -279,13 +279,17 @@ pub fn to_sarif(report: &Report<'_>) -> Sarif {
     if !notifications.is_empty() {
         invocation.tool_execution_notifications = Some(notifications);
     }
-    let driver = ToolComponent::builder()
+    let mut driver = ToolComponent::builder()
         .name("diffward")
         .full_name(format!("diffward {}", env!("CARGO_PKG_VERSION")))
         .version(env!("CARGO_PKG_VERSION"))
         .semantic_version(env!("CARGO_PKG_VERSION"))
         .rules(rules)
         .build();
+    let repository = env!("CARGO_PKG_REPOSITORY");
+    if !repository.is_empty() {
+        driver.information_uri = Some(repository.to_string());
+    }
     let mut base_ids = BTreeMap::new();
     base_ids.insert(
         "%SRCROOT%".to_string(),

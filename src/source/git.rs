@@ -371,6 +371,35 @@ impl Repo {
         Ok(out)
     }
 
+    /// The last commit in `base..head` that changed `path` (a removal has no line to blame).
+    pub fn last_change(
+        &self,
+        base: &str,
+        head: &str,
+        path: &str,
+    ) -> Option<crate::finding::Provenance> {
+        let range = format!("{base}..{head}");
+        let commit = self
+            .git(&["log", "-1", "--format=%H", &range, "--", path])
+            .ok()
+            .map(text)
+            .filter(|c| !c.is_empty())?;
+        self.provenance_of(commit)
+    }
+
+    fn provenance_of(&self, commit: String) -> Option<crate::finding::Provenance> {
+        let info = self
+            .git(&["log", "-1", "--format=%an%x00%B", &commit])
+            .ok()
+            .map(text)?;
+        let (author, message) = info.split_once('\0')?;
+        Some(crate::finding::Provenance {
+            author: author.to_string(),
+            ai_assisted: is_ai_assisted(message),
+            commit,
+        })
+    }
+
     /// The commit on `head` that last touched a line, with its author and AI-assistance marker.
     pub fn blame_line(
         &self,
@@ -384,20 +413,7 @@ impl Repo {
             .ok()?;
         let out = String::from_utf8_lossy(&out);
         let commit = out.split(' ').next()?.to_string();
-        let author = out
-            .lines()
-            .find_map(|l| l.strip_prefix("author "))
-            .unwrap_or_default()
-            .to_string();
-        let message = self
-            .git(&["log", "-1", "--format=%B", &commit])
-            .ok()
-            .map(text)?;
-        Some(crate::finding::Provenance {
-            commit,
-            author,
-            ai_assisted: is_ai_assisted(&message),
-        })
+        self.provenance_of(commit)
     }
 }
 

@@ -1,0 +1,159 @@
+//! Helpers for the integration tests: throwaway git repositories and the real binary.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// A fake AWS access key id, built for the tests (not a real credential).
+pub const FAKE_AWS_KEY: &str = "AKIAZ7TESTFAKEKEY234";
+
+pub struct TempRepo {
+    pub dir: tempfile::TempDir,
+}
+
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}):\n{}\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    /// (rule id, path, start line) of every finding in a JSON report.
+    pub fn findings(&self) -> Vec<(String, String, u64)> {
+        self.json()["findings"]
+            .as_array()
+            .expect("findings array")
+            .iter()
+            .map(|f| {
+                (
+                    f["rule_id"].as_str().unwrap().to_string(),
+                    f["path"].as_str().unwrap().to_string(),
+                    f["region"]["start_line"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    pub fn notifications(&self) -> Vec<(String, String)> {
+        self.json()["notifications"]
+            .as_array()
+            .expect("notifications array")
+            .iter()
+            .map(|n| {
+                (
+                    n["path"].as_str().unwrap().to_string(),
+                    n["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    }
+}
+
+fn output(o: Output) -> Run {
+    Run {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+/// Run the diffward binary in `dir`.
+pub fn diffward(dir: &Path, args: &[&str]) -> Run {
+    let o = Command::new(env!("CARGO_BIN_EXE_diffward"))
+        .current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run diffward");
+    output(o)
+}
+
+/// Run the diffward binary with `input` on standard input.
+pub fn diffward_stdin(dir: &Path, args: &[&str], input: &str) -> Run {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_diffward"))
+        .current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run diffward");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    output(child.wait_with_output().unwrap())
+}
+
+impl TempRepo {
+    pub fn new() -> TempRepo {
+        let r = TempRepo {
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
+        r.git(&["init", "-q", "-b", "main"]);
+        r.git(&["config", "user.email", "dev@example.com"]);
+        r.git(&["config", "user.name", "Dev"]);
+        r.git(&["config", "commit.gpgsign", "false"]);
+        r
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn git(&self, args: &[&str]) -> String {
+        let o = Command::new("git")
+            .current_dir(self.path())
+            .args(args)
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            // Fixed dates make commit ids, and so the snapshots, reproducible.
+            .env("GIT_AUTHOR_DATE", "2026-01-02T03:04:05Z")
+            .env("GIT_COMMITTER_DATE", "2026-01-02T03:04:05Z")
+            .env("HOME", self.path())
+            .output()
+            .expect("run git");
+        assert!(
+            o.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.path().join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(&p, content).unwrap();
+        p
+    }
+
+    pub fn remove(&self, rel: &str) {
+        std::fs::remove_file(self.path().join(rel)).unwrap();
+    }
+
+    pub fn commit_all(&self, msg: &str) {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "--allow-empty", "-m", msg]);
+    }
+
+    pub fn scan(&self, args: &[&str]) -> Run {
+        diffward(self.path(), args)
+    }
+}

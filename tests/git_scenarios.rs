@@ -1,0 +1,441 @@
+//! End-to-end scans of real git repositories built in temporary folders: what a user sees for
+//! the changes that matter to the diff semantics.
+
+mod common;
+
+use common::{diffward, diffward_stdin, TempRepo, FAKE_AWS_KEY};
+
+const VIEW: &str = "from django.contrib.auth.decorators import login_required\n\n\n@login_required\ndef report(request):\n    return render(request, 'report.html')\n";
+
+fn repo_with(files: &[(&str, &str)]) -> TempRepo {
+    let r = TempRepo::new();
+    r.write("README.md", "demo\n");
+    for (p, c) in files {
+        r.write(p, c);
+    }
+    r.commit_all("base");
+    r
+}
+
+fn range_scan(r: &TempRepo) -> common::Run {
+    r.scan(&["scan", "--base", "HEAD~1", "--format", "json"])
+}
+
+#[test]
+fn added_secret_is_reported_on_its_line_and_redacted() {
+    let r = repo_with(&[("app/settings.py", "DEBUG = False\n")]);
+    r.write(
+        "app/settings.py",
+        format!("DEBUG = False\nAWS_KEY = '{FAKE_AWS_KEY}'\n"),
+    );
+    r.commit_all("add key");
+    let run = range_scan(&r);
+    assert_eq!(
+        run.code, 1,
+        "a critical finding fails the scan: {}",
+        run.stderr
+    );
+    assert_eq!(
+        run.findings(),
+        vec![(
+            "secrets/aws-access-key-id".into(),
+            "app/settings.py".into(),
+            2
+        )]
+    );
+    let f = &run.json()["findings"][0];
+    assert_eq!(f["region"]["start_column"], 12);
+    assert_eq!(f["secret"]["length"], 20);
+    for format in ["human", "json", "sarif", "github"] {
+        let out = r.scan(&["scan", "--base", "HEAD~1", "--format", format]);
+        assert!(out.stdout.contains("AKIA"), "{format}: the prefix is shown");
+        assert!(
+            !out.stdout.contains(FAKE_AWS_KEY),
+            "{format} output leaks the secret:\n{}",
+            out.stdout
+        );
+        assert!(!out.stderr.contains(FAKE_AWS_KEY));
+    }
+}
+
+#[test]
+fn provenance_names_the_commit_and_ai_assistance() {
+    let r = repo_with(&[("a.py", "x = 1\n")]);
+    r.write("a.py", format!("x = 1\nk = '{FAKE_AWS_KEY}'\n"));
+    r.commit_all("wire the client\n\nCo-authored-by: Claude <noreply@anthropic.com>");
+    let head = r.git(&["rev-parse", "HEAD"]).trim().to_string();
+    let run = r.scan(&["scan", "--base", "HEAD~1", "--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let props = &sarif["runs"][0]["results"][0]["properties"];
+    assert_eq!(props["commit"], head);
+    assert_eq!(props["author"], "Dev");
+    assert_eq!(props["aiAssisted"], true);
+}
+
+#[test]
+fn secret_moved_to_another_file_is_not_new() {
+    let r = repo_with(&[("a.py", &format!("import os\nKEY = '{FAKE_AWS_KEY}'\n"))]);
+    r.write("a.py", "import os\n");
+    r.write(
+        "lib/config.py",
+        format!("# moved here\nKEY = '{FAKE_AWS_KEY}'\n"),
+    );
+    r.commit_all("move");
+    let run = range_scan(&r);
+    assert_eq!(run.findings(), vec![], "{}", run.stdout);
+    assert_eq!(run.code, 0);
+}
+
+#[test]
+fn reindented_code_is_not_new() {
+    let r = repo_with(&[("client.py", "r = requests.get(url, verify=False)\n")]);
+    r.write(
+        "client.py",
+        "def fetch(url):\n    r = requests.get(url,  verify=False)\n    return r\n",
+    );
+    r.commit_all("wrap in a function");
+    assert_eq!(range_scan(&r).findings(), vec![]);
+}
+
+#[test]
+fn renamed_file_is_not_new() {
+    let body = format!(
+        "import os\n\nKEY = '{FAKE_AWS_KEY}'\n\n@login_required\ndef v(request):\n    pass\n"
+    );
+    let r = repo_with(&[("old name.py", &body)]);
+    r.git(&["mv", "old name.py", "new_name.py"]);
+    r.write("new_name.py", format!("{body}\n# touched\n"));
+    r.commit_all("rename");
+    let run = range_scan(&r);
+    assert_eq!(run.findings(), vec![], "{}", run.stdout);
+}
+
+#[test]
+fn removed_protection_is_reported_where_it_was_removed() {
+    let r = repo_with(&[("app/views.py", VIEW)]);
+    r.write("app/views.py", VIEW.replace("@login_required\n", ""));
+    r.commit_all("drop decorator");
+    let run = range_scan(&r);
+    // The decorator was on line 4; in the new file, `def report` now stands on line 4.
+    assert_eq!(
+        run.findings(),
+        vec![(
+            "auth/login-required-removed".into(),
+            "app/views.py".into(),
+            4
+        )]
+    );
+    assert!(run.json()["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("@login_required"));
+}
+
+#[test]
+fn deleted_file_reports_its_removed_protections_only() {
+    let r = repo_with(&[
+        ("app/views.py", VIEW),
+        ("old/keys.py", &format!("KEY = '{FAKE_AWS_KEY}'\n")),
+    ]);
+    r.remove("app/views.py");
+    r.remove("old/keys.py");
+    r.commit_all("delete");
+    let run = range_scan(&r);
+    // Deleting a secret is not a risk; deleting a protected view's decorator is reported.
+    assert_eq!(
+        run.findings(),
+        vec![(
+            "auth/login-required-removed".into(),
+            "app/views.py".into(),
+            4
+        )]
+    );
+    assert_eq!(run.json()["findings"][0]["side"], "base");
+}
+
+#[test]
+fn binary_and_non_utf8_files_are_notifications_and_the_scan_goes_on() {
+    let r = repo_with(&[]);
+    r.write("logo.png", b"\x89PNG\r\n\x1a\n\x00\x00\x00AKIA");
+    r.write("latin1.txt", b"caf\xe9 = 'AKIAZ7TESTFAKEKEY234'\n");
+    r.write("ok.py", format!("KEY = '{FAKE_AWS_KEY}'\n"));
+    r.commit_all("files");
+    let run = range_scan(&r);
+    let found = run.findings();
+    assert!(found.contains(&("secrets/aws-access-key-id".into(), "ok.py".into(), 1)));
+    assert!(found.contains(&("secrets/aws-access-key-id".into(), "latin1.txt".into(), 1)));
+    let notes = run.notifications();
+    assert!(
+        notes
+            .iter()
+            .any(|(p, m)| p == "logo.png" && m.contains("binary")),
+        "{notes:?}"
+    );
+    assert!(
+        notes
+            .iter()
+            .any(|(p, m)| p == "latin1.txt" && m.contains("UTF-8")),
+        "{notes:?}"
+    );
+    let sarif = r.scan(&["scan", "--base", "HEAD~1", "--format", "sarif"]);
+    let v: serde_json::Value = serde_json::from_str(&sarif.stdout).unwrap();
+    let inv = &v["runs"][0]["invocations"][0];
+    assert_eq!(inv["executionSuccessful"], true);
+    assert_eq!(
+        inv["toolExecutionNotifications"].as_array().unwrap().len(),
+        2
+    );
+}
+
+#[test]
+fn oversized_files_are_skipped_with_a_notification() {
+    let r = repo_with(&[]);
+    r.write(
+        "big.txt",
+        format!("{}\nKEY = '{FAKE_AWS_KEY}'\n", "x".repeat(5000)),
+    );
+    r.commit_all("big");
+    let run = r.scan(&[
+        "scan",
+        "--base",
+        "HEAD~1",
+        "--format",
+        "json",
+        "--max-file-size",
+        "1000",
+    ]);
+    assert_eq!(run.findings(), vec![]);
+    assert!(run.notifications()[0].1.contains("limit"));
+}
+
+#[test]
+fn names_with_spaces_unicode_and_leading_dashes() {
+    let r = repo_with(&[]);
+    r.write("my dir/clé secrète.py", format!("KEY = '{FAKE_AWS_KEY}'\n"));
+    r.write("-rf.py", format!("KEY = '{FAKE_AWS_KEY}'\n"));
+    r.commit_all("odd names");
+    let run = range_scan(&r);
+    let paths: Vec<String> = run.findings().into_iter().map(|f| f.1).collect();
+    assert_eq!(
+        paths,
+        vec!["-rf.py".to_string(), "my dir/clé secrète.py".to_string()]
+    );
+    let sarif = r.scan(&["scan", "--base", "HEAD~1", "--format", "sarif"]);
+    let v: serde_json::Value = serde_json::from_str(&sarif.stdout).unwrap();
+    let uri =
+        &v["runs"][0]["results"][1]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"];
+    assert_eq!(uri, "my%20dir/cl%C3%A9%20secr%C3%A8te.py");
+}
+
+#[test]
+fn staged_mode_scans_the_index_only() {
+    let r = repo_with(&[("a.py", "x = 1\n")]);
+    r.write("a.py", format!("x = 1\nSTAGED = '{FAKE_AWS_KEY}'\n"));
+    r.git(&["add", "a.py"]);
+    r.write("b.py", "r = requests.get(u, verify=False)\n"); // untracked: not staged
+    let run = r.scan(&["scan", "--staged", "--format", "json"]);
+    assert_eq!(
+        run.findings(),
+        vec![("secrets/aws-access-key-id".into(), "a.py".into(), 2)]
+    );
+}
+
+#[test]
+fn default_mode_scans_uncommitted_and_untracked_changes() {
+    let r = repo_with(&[("a.py", "x = 1\n"), (".gitignore", "ignored.py\n")]);
+    r.write("a.py", "x = 1\nr = requests.get(u, verify=False)\n");
+    r.write("new.py", format!("KEY = '{FAKE_AWS_KEY}'\n"));
+    r.write("ignored.py", format!("KEY = '{FAKE_AWS_KEY}'\n"));
+    let run = r.scan(&["scan", "--format", "json"]);
+    assert_eq!(
+        run.findings(),
+        vec![
+            ("auth/tls-verify-disabled-python".into(), "a.py".into(), 2),
+            ("secrets/aws-access-key-id".into(), "new.py".into(), 1),
+        ]
+    );
+}
+
+#[test]
+fn first_commit_of_a_new_repository_can_be_staged() {
+    let r = TempRepo::new();
+    r.write("a.py", format!("KEY = '{FAKE_AWS_KEY}'\n"));
+    r.git(&["add", "a.py"]);
+    let run = r.scan(&["scan", "--staged", "--format", "json"]);
+    assert_eq!(run.findings().len(), 1, "{}", run.stderr);
+}
+
+#[test]
+fn plain_paths_scan_hidden_files_and_respect_gitignore() {
+    let dir = tempfile::tempdir().unwrap();
+    let w = |p: &str, c: &str| {
+        let p = dir.path().join(p);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, c).unwrap();
+    };
+    w(".env", &format!("AWS_ACCESS_KEY_ID={FAKE_AWS_KEY}\n"));
+    w(
+        ".github/workflows/ci.yml",
+        "on: push\npermissions: write-all\n",
+    );
+    w("build/out.py", &format!("KEY = '{FAKE_AWS_KEY}'\n"));
+    w(".gitignore", "build/\n");
+    let run = diffward(dir.path(), &["scan", ".", "--format", "json"]);
+    assert_eq!(
+        run.findings(),
+        vec![
+            ("secrets/aws-access-key-id".into(), ".env".into(), 1),
+            (
+                "ci/workflow-write-all".into(),
+                ".github/workflows/ci.yml".into(),
+                2
+            ),
+        ]
+    );
+}
+
+#[test]
+fn patch_input_reads_the_post_image_from_the_work_tree() {
+    let r = repo_with(&[("a.py", "import requests\nr = requests.get(u)\n")]);
+    r.write(
+        "a.py",
+        "import requests\nr = requests.get(u, verify=False)\n",
+    );
+    let patch = r.git(&["diff"]);
+    let run = diffward_stdin(
+        r.path(),
+        &["scan", "--patch", "-", "--format", "json"],
+        &patch,
+    );
+    assert_eq!(
+        run.findings(),
+        vec![("auth/tls-verify-disabled-python".into(), "a.py".into(), 2)]
+    );
+}
+
+#[test]
+fn git_errors_say_what_to_do() {
+    let r = repo_with(&[]);
+    let run = r.scan(&["scan", "--base", "no-such-branch"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("unknown revision `no-such-branch`"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("git fetch"), "{}", run.stderr);
+    assert!(!run.stderr.contains("panicked"));
+
+    let outside = tempfile::tempdir().unwrap();
+    let run = diffward(outside.path(), &["scan"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("not inside a git repository"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("scan PATH"), "{}", run.stderr);
+}
+
+#[test]
+fn malformed_rule_exits_2_naming_file_line_and_column() {
+    let r = repo_with(&[]);
+    r.write(
+        "rules/bad.yaml",
+        "rules:\n  - id: custom/bad\n    title: Bad\n    message: bad\n    category: auth\n    severity: high\n    languages: [python]\n    query: |\n      (call\n        function: (identifer) @f)\n    help: x\n",
+    );
+    let run = r.scan(&["scan", ".", "--rules", "rules/bad.yaml"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("rules/bad.yaml:10:20"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("unknown node kind"), "{}", run.stderr);
+
+    r.write(
+        "rules/bad.yaml",
+        "rules:\n  - id: custom/bad\n    titel: Bad\n",
+    );
+    let run = r.scan(&["rules", "validate", "rules/bad.yaml"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("rules/bad.yaml:3:5"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("unknown field `titel`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn fail_on_sets_the_exit_code() {
+    let r = repo_with(&[("tests/test_a.py", "def test_a():\n    assert f()\n")]);
+    r.write(
+        "tests/test_a.py",
+        "import pytest\n\n@pytest.mark.skip\ndef test_a():\n    assert f()\n",
+    );
+    r.commit_all("skip");
+    assert_eq!(r.scan(&["scan", "--base", "HEAD~1"]).code, 1);
+    assert_eq!(
+        r.scan(&["scan", "--base", "HEAD~1", "--fail-on", "high"])
+            .code,
+        0
+    );
+    assert_eq!(
+        r.scan(&["scan", "--base", "HEAD~1", "--fail-on", "never"])
+            .code,
+        0
+    );
+    assert_eq!(
+        r.scan(&["scan", "--base", "HEAD~1", "--skip", "checks"])
+            .code,
+        0
+    );
+}
+
+#[test]
+fn output_is_byte_identical_across_runs() {
+    let r = repo_with(&[("a.py", VIEW)]);
+    r.write(
+        "a.py",
+        format!(
+            "{}\nK = '{FAKE_AWS_KEY}'\n",
+            VIEW.replace("@login_required\n", "")
+        ),
+    );
+    r.write("b.py", "requests.get(u, verify=False)\n");
+    r.commit_all("change");
+    for format in ["json", "sarif", "github"] {
+        let a = r
+            .scan(&["scan", "--base", "HEAD~1", "--format", format])
+            .stdout;
+        let b = r
+            .scan(&["scan", "--base", "HEAD~1", "--format", format])
+            .stdout;
+        assert_eq!(a, b, "{format}");
+    }
+}
+
+#[test]
+fn output_file_and_sarif_output_are_written() {
+    let r = repo_with(&[("a.py", "x = 1\n")]);
+    r.write("a.py", format!("x = 1\nK = '{FAKE_AWS_KEY}'\n"));
+    r.commit_all("k");
+    let run = r.scan(&[
+        "scan",
+        "--base",
+        "HEAD~1",
+        "--format",
+        "json",
+        "--output",
+        "out/report.json",
+        "--sarif-output",
+        "out/report.sarif",
+    ]);
+    assert_eq!(run.code, 1);
+    assert!(run.stdout.is_empty());
+    let json = std::fs::read_to_string(r.path().join("out/report.json")).unwrap();
+    let sarif = std::fs::read_to_string(r.path().join("out/report.sarif")).unwrap();
+    assert!(json.contains("secrets/aws-access-key-id"));
+    assert!(sarif.contains("\"version\": \"2.1.0\""));
+}

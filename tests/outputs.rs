@@ -1,0 +1,171 @@
+//! What users see for a realistic change (fixtures/demo-change): snapshots of the human, JSON
+//! and SARIF reports, and the SARIF checked against the SARIF 2.1.0 JSON Schema.
+
+mod common;
+
+use std::path::Path;
+
+use common::{TempRepo, FAKE_AWS_KEY};
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A repository whose last commit turns `fixtures/demo-change/base` into `head`.
+fn demo_repo() -> TempRepo {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-change");
+    let r = TempRepo::new();
+    copy_tree(&fixtures.join("base"), r.path());
+    r.commit_all("base");
+    for entry in std::fs::read_dir(r.path()).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name() != ".git" {
+            let p = entry.path();
+            if p.is_dir() {
+                std::fs::remove_dir_all(p).unwrap();
+            } else {
+                std::fs::remove_file(p).unwrap();
+            }
+        }
+    }
+    copy_tree(&fixtures.join("head"), r.path());
+    r.commit_all("Let the agent fix the failing build");
+    r
+}
+
+/// Replace what changes from run to run: the temporary root, commit ids, timings.
+fn scrub(text: &str, root: &Path) -> String {
+    let root = std::fs::canonicalize(root).unwrap();
+    let mut s = text.replace(&format!("{}/", root.display()), "[ROOT]/");
+    s = regex::Regex::new(r"\b[0-9a-f]{40}\b")
+        .unwrap()
+        .replace_all(&s, "[COMMIT]")
+        .into_owned();
+    s = regex::Regex::new(r"· \d+ ms")
+        .unwrap()
+        .replace_all(&s, "· [TIME]")
+        .into_owned();
+    s = s.replace(env!("CARGO_PKG_VERSION"), "[VERSION]");
+    s
+}
+
+fn scan(r: &TempRepo, format: &str) -> String {
+    let run = r.scan(&["scan", "--base", "HEAD~1", "--format", format]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        !run.stdout.contains(FAKE_AWS_KEY),
+        "{format} leaks the secret"
+    );
+    scrub(&run.stdout, r.path())
+}
+
+#[test]
+fn human_report() {
+    let r = demo_repo();
+    insta::assert_snapshot!("human", scan(&r, "human"));
+}
+
+#[test]
+fn json_report() {
+    let r = demo_repo();
+    insta::assert_snapshot!("json", scan(&r, "json"));
+}
+
+#[test]
+fn sarif_report() {
+    let r = demo_repo();
+    insta::assert_snapshot!("sarif", scan(&r, "sarif"));
+}
+
+#[test]
+fn github_annotations() {
+    let r = demo_repo();
+    insta::assert_snapshot!("github", scan(&r, "github"));
+}
+
+#[test]
+fn sarif_is_valid_against_the_sarif_2_1_0_schema() {
+    let r = demo_repo();
+    let run = r.scan(&["scan", "--base", "HEAD~1", "--format", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let schema_text = include_str!("sarif-schema-2.1.0.json");
+    let schema: serde_json::Value = serde_json::from_str(schema_text).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("the SARIF schema compiles");
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "SARIF schema errors:\n{}",
+        errors.join("\n")
+    );
+
+    // GitHub's own requirements beyond the schema.
+    let run0 = &sarif["runs"][0];
+    assert_eq!(run0["automationDetails"]["id"], "diffward/");
+    let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
+    for rule in rules {
+        let sev: f64 = rule["properties"]["security-severity"]
+            .as_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((0.1..=10.0).contains(&sev));
+        assert!(rule["fullDescription"]["text"].as_str().unwrap().len() <= 1024);
+        assert!(!rule["shortDescription"]["text"]
+            .as_str()
+            .unwrap()
+            .is_empty());
+    }
+    for result in run0["results"].as_array().unwrap() {
+        assert!(!result["locations"].as_array().unwrap().is_empty());
+        assert!(result["partialFingerprints"]["primaryLocationLineHash"].is_string());
+        assert!(result["properties"]["category"].is_string());
+        assert!(result["properties"]["severity"].is_string());
+    }
+}
+
+#[test]
+fn every_rule_is_declared_even_without_results() {
+    let r = demo_repo();
+    let run = r.scan(&[
+        "scan", "--base", "HEAD~1", "--format", "sarif", "--only", "ci",
+    ]);
+    let sarif: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let ids: Vec<&str> = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["ci/workflow-write-all"]);
+    let all = r.scan(&["rules", "list"]).stdout;
+    let full = r
+        .scan(&["scan", "--base", "HEAD~1", "--format", "sarif"])
+        .stdout;
+    let declared = serde_json::from_str::<serde_json::Value>(&full).unwrap()["runs"][0]["tool"]
+        ["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .len();
+    let listed: usize = all
+        .lines()
+        .last()
+        .unwrap()
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(declared, listed, "every enabled rule is declared");
+}

@@ -10,6 +10,7 @@ fn load(extra: &[PathBuf], builtin: bool) -> miette::Result<RuleSet> {
     Ok(RuleSet::load(&RuleSelection {
         builtin,
         extra: extra.to_vec(),
+        validate_builtin: true,
         ..Default::default()
     })?)
 }

@@ -105,6 +105,7 @@ fn add_provenance(
     const MAX_LOOKUPS: usize = 200;
     let repo = Repo {
         root: repo_root.to_path_buf(),
+        head: Some(head.to_string()),
     };
     for f in findings.iter_mut().take(MAX_LOOKUPS) {
         let removed = rules
@@ -161,6 +162,7 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
             args.only.clone()
         },
         skip: cfg.scan.skip.iter().chain(&args.skip).cloned().collect(),
+        validate_builtin: false,
     };
     let rules = RuleSet::load(&selection)?;
     let opts = ScanOptions {
@@ -170,6 +172,16 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
             .unwrap_or(ScanOptions::default().max_file_size),
     };
     let mut out = engine::scan(&changes, &rules, opts);
+    // Repository details only go into SARIF; they cost git calls, so only then.
+    if args.format == Format::Sarif || args.sarif_output.is_some() {
+        if let Ok(repo) = Repo::discover(&changes.root) {
+            let revision = match &changes.kind {
+                ChangeKind::Range { head, .. } => Some(head.clone()),
+                _ => None,
+            };
+            changes.repo = Some(repo.info(revision));
+        }
+    }
     if let ChangeKind::Range { base, head } = &changes.kind {
         add_provenance(&changes.root, base, head, &rules, &mut out.findings);
     }

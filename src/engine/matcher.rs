@@ -4,8 +4,10 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+use std::time::{Duration, Instant};
+
 use streaming_iterator::StreamingIterator;
-use tree_sitter::{Parser, QueryCursor, Tree};
+use tree_sitter::{Parser, QueryCursor, QueryCursorOptions, Tree};
 
 use super::text::SideText;
 use crate::lang::Lang;
@@ -64,7 +66,14 @@ pub fn entropy(s: &str) -> f64 {
         .sum()
 }
 
-/// Run the query rules `rule_ids` (all for `lang`) over a parsed tree.
+/// In-progress matches a query may hold at once. Patterns with unordered siblings can otherwise
+/// grow quadratically on large objects (a 10,000-key JSON file); real matches need few states.
+const MATCH_LIMIT: u32 = 256;
+/// Time one query may spend on one side of one file before it is cut off and noted.
+const QUERY_BUDGET: Duration = Duration::from_secs(2);
+
+/// Run the query rules `rule_ids` (all for `lang`) over a parsed tree. Returns the ids of rules
+/// that were cut off (time budget or match limit), so the caller can say so.
 pub fn run_queries(
     rules: &[Rule],
     rule_ids: &[usize],
@@ -72,9 +81,11 @@ pub fn run_queries(
     tree: &Tree,
     text: &SideText,
     out: &mut Vec<RawMatch>,
-) {
+) -> Vec<usize> {
     let src = text.text.as_bytes();
+    let mut cut_off = Vec::new();
     let mut cursor = QueryCursor::new();
+    cursor.set_match_limit(MATCH_LIMIT);
     for &ri in rule_ids {
         let Matcher::Query(qm) = &rules[ri].matcher else {
             continue;
@@ -84,7 +95,14 @@ pub fn run_queries(
         };
         let names = cq.query.capture_names();
         let secret_capture = cq.query.capture_index_for_name("secret");
-        let mut matches = cursor.matches(&cq.query, tree.root_node(), src);
+        let deadline = Instant::now() + QUERY_BUDGET;
+        let mut timed_out = false;
+        let mut over_time = |_: &tree_sitter::QueryCursorState| {
+            timed_out = Instant::now() > deadline;
+            timed_out
+        };
+        let options = QueryCursorOptions::new().progress_callback(&mut over_time);
+        let mut matches = cursor.matches_with_options(&cq.query, tree.root_node(), src, options);
         while let Some(m) = matches.next() {
             if m.captures.is_empty() {
                 continue;
@@ -128,7 +146,12 @@ pub fn run_queries(
                 secret,
             });
         }
+        drop(matches);
+        if timed_out || cursor.did_exceed_match_limit() {
+            cut_off.push(ri);
+        }
     }
+    cut_off
 }
 
 /// Run the regex rules `rule_ids` over a text.

@@ -58,10 +58,77 @@ pub struct ScanOutput {
 /// Rules indexed for dispatch, built once per scan.
 pub struct Engine<'r> {
     rules: &'r RuleSet,
-    keywords: Option<AhoCorasick>,
-    /// For each rule, the ids of its keywords in `keywords` (empty: no prefilter).
-    rule_keywords: Vec<Vec<usize>>,
+    /// Case-insensitive and case-sensitive literal matchers, one pass each over a text.
+    literals: Literals,
+    /// For each rule, its prefilter as literal ids: any alternative whose groups all hit.
+    rule_literals: Vec<Option<Vec<Vec<Vec<usize>>>>>,
     opts: ScanOptions,
+}
+
+/// All the prefilter literals of a rule set, numbered: insensitive ones first.
+struct Literals {
+    insensitive: Vec<String>,
+    sensitive: Vec<String>,
+    insensitive_ac: Option<AhoCorasick>,
+    sensitive_ac: Option<AhoCorasick>,
+}
+
+impl Literals {
+    fn id(&mut self, lit: &str, case_sensitive: bool) -> usize {
+        let (list, offset) = if case_sensitive {
+            (&mut self.sensitive, usize::MAX / 2)
+        } else {
+            (&mut self.insensitive, 0)
+        };
+        let key = if case_sensitive {
+            lit.to_string()
+        } else {
+            lit.to_ascii_lowercase()
+        };
+        let i = list.iter().position(|l| *l == key).unwrap_or_else(|| {
+            list.push(key);
+            list.len() - 1
+        });
+        offset + i
+    }
+
+    fn build(&mut self) {
+        let ac = |pats: &[String], insensitive: bool| {
+            (!pats.is_empty())
+                .then(|| {
+                    AhoCorasickBuilder::new()
+                        .ascii_case_insensitive(insensitive)
+                        .match_kind(MatchKind::Standard)
+                        .build(pats)
+                        .ok()
+                })
+                .flatten()
+        };
+        self.insensitive_ac = ac(&self.insensitive, true);
+        self.sensitive_ac = ac(&self.sensitive, false);
+    }
+
+    /// Which literals occur in `text`, as a predicate on literal ids.
+    fn present(&self, text: &str) -> impl Fn(usize) -> bool {
+        let scan = |ac: &Option<AhoCorasick>, n: usize| {
+            let mut seen = vec![false; n];
+            if let Some(ac) = ac {
+                for m in ac.find_overlapping_iter(text) {
+                    seen[m.pattern().as_usize()] = true;
+                }
+            }
+            seen
+        };
+        let ins = scan(&self.insensitive_ac, self.insensitive.len());
+        let sen = scan(&self.sensitive_ac, self.sensitive.len());
+        move |id| {
+            if id >= usize::MAX / 2 {
+                sen.get(id - usize::MAX / 2).copied().unwrap_or(false)
+            } else {
+                ins.get(id).copied().unwrap_or(false)
+            }
+        }
+    }
 }
 
 /// The result of scanning one file.
@@ -73,32 +140,36 @@ struct FileResult {
 
 impl<'r> Engine<'r> {
     pub fn new(rules: &'r RuleSet, opts: ScanOptions) -> Self {
-        let mut all: Vec<String> = Vec::new();
-        let mut rule_keywords = Vec::with_capacity(rules.rules.len());
-        for r in &rules.rules {
-            let mut ids = Vec::new();
-            for k in &r.keywords {
-                let id = all.iter().position(|a| a == k).unwrap_or_else(|| {
-                    all.push(k.clone());
-                    all.len() - 1
-                });
-                ids.push(id);
-            }
-            rule_keywords.push(ids);
-        }
-        let keywords = if all.is_empty() {
-            None
-        } else {
-            AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                .build(&all)
-                .ok()
+        let mut literals = Literals {
+            insensitive: Vec::new(),
+            sensitive: Vec::new(),
+            insensitive_ac: None,
+            sensitive_ac: None,
         };
+        let rule_literals = rules
+            .rules
+            .iter()
+            .map(|r| {
+                r.prefilter.as_ref().map(|p| {
+                    p.alternatives
+                        .iter()
+                        .map(|groups| {
+                            groups
+                                .iter()
+                                .map(|g| {
+                                    g.iter().map(|l| literals.id(l, p.case_sensitive)).collect()
+                                })
+                                .collect()
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        literals.build();
         Engine {
             rules,
-            keywords,
-            rule_keywords,
+            literals,
+            rule_literals,
             opts,
         }
     }
@@ -148,28 +219,20 @@ impl<'r> Engine<'r> {
             .collect()
     }
 
-    /// The subset of `rules` whose keywords occur in `text` (one pass over the text).
+    /// The subset of `rules` whose prefilter literals occur in `text`.
     fn prefilter(&self, rules: &[usize], text: &str) -> Vec<usize> {
-        let needs_keywords = rules.iter().any(|&r| !self.rule_keywords[r].is_empty());
-        let present = match (&self.keywords, needs_keywords) {
-            (Some(ac), true) => {
-                let mut present = vec![false; ac.patterns_len()];
-                for m in ac.find_overlapping_iter(text) {
-                    present[m.pattern().as_usize()] = true;
-                }
-                present
-            }
-            _ => Vec::new(),
-        };
+        if rules.iter().all(|&r| self.rule_literals[r].is_none()) {
+            return rules.to_vec();
+        }
+        let present = self.literals.present(text);
         rules
             .iter()
             .copied()
-            .filter(|&r| {
-                let kws = &self.rule_keywords[r];
-                kws.is_empty()
-                    || kws
-                        .iter()
-                        .any(|&k| present.get(k).copied().unwrap_or(false))
+            .filter(|&r| match &self.rule_literals[r] {
+                None => true,
+                Some(alts) => alts
+                    .iter()
+                    .any(|groups| groups.iter().all(|g| g.iter().any(|&l| present(l)))),
             })
             .collect()
     }
@@ -192,7 +255,16 @@ impl<'r> Engine<'r> {
         if let (Some(lang), false) = (lang, queries.is_empty()) {
             match matcher::parse(lang, &text.text) {
                 Some(tree) => {
-                    matcher::run_queries(&self.rules.rules, &queries, lang, &tree, text, &mut out)
+                    let rules = &self.rules.rules;
+                    for r in matcher::run_queries(rules, &queries, lang, &tree, text, &mut out) {
+                        notes.push(Notification {
+                            path: path.to_string(),
+                            message: format!(
+                                "rule {} was cut off here (too many candidate matches, or over its time budget): its results may be incomplete",
+                                rules[r].id
+                            ),
+                        });
+                    }
                 }
                 None => notes.push(Notification {
                     path: path.to_string(),

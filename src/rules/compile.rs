@@ -3,8 +3,8 @@
 
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use regex::Regex;
-use tree_sitter::Query;
 
+use super::query::{derive_prefilter, Alternatives, QueryMatcher};
 use super::schema::{DiffMode, RawExample, RawGroup, RawRule};
 use crate::finding::{Category, Confidence, Severity};
 use crate::lang::Lang;
@@ -21,9 +21,8 @@ pub struct Rule {
     pub diff: DiffMode,
     pub paths: PathFilter,
     pub matcher: Matcher,
-    /// Literals (lowercase) one of which must occur in a text for the rule to run on it; empty
-    /// when the rule has no such literal.
-    pub keywords: Vec<String>,
+    /// Literals a text must hold for the rule to run on it (`None`: every text).
+    pub prefilter: Option<Prefilter>,
     pub cwe: Vec<String>,
     pub help: String,
     pub references: Vec<String>,
@@ -42,7 +41,7 @@ impl Rule {
     /// Whether the rule looks at files of this language (`None`: plain text).
     pub fn applies_to_lang(&self, lang: Option<Lang>) -> bool {
         match &self.matcher {
-            Matcher::Query(q) => lang.is_some_and(|l| q.for_lang(l).is_some()),
+            Matcher::Query(q) => lang.is_some_and(|l| q.supports(l)),
             Matcher::Regex(_) => {
                 self.languages.is_empty() || lang.is_some_and(|l| self.languages.contains(&l))
             }
@@ -50,30 +49,19 @@ impl Rule {
     }
 }
 
+/// The literals a text must contain for a rule to possibly match it: for at least one
+/// alternative, every group has one of its literals in the text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prefilter {
+    /// Literals from query predicates are exact; a rule's `keywords` ignore ASCII case.
+    pub case_sensitive: bool,
+    pub alternatives: Vec<Vec<Vec<String>>>,
+}
+
 /// How a rule finds matches.
 pub enum Matcher {
     Query(QueryMatcher),
     Regex(RegexMatcher),
-}
-
-/// A tree-sitter query compiled for each of the rule's languages.
-pub struct QueryMatcher {
-    pub per_lang: Vec<(Lang, CompiledQuery)>,
-}
-
-impl QueryMatcher {
-    pub fn for_lang(&self, lang: Lang) -> Option<&CompiledQuery> {
-        self.per_lang
-            .iter()
-            .find(|(l, _)| *l == lang)
-            .map(|(_, q)| q)
-    }
-}
-
-pub struct CompiledQuery {
-    pub query: Query,
-    /// The index of the `@match` capture, when the query has one.
-    pub match_capture: Option<u32>,
 }
 
 pub struct RegexMatcher {
@@ -171,7 +159,9 @@ pub fn glob_set(patterns: &[String]) -> Result<Option<GlobSet>, String> {
     b.build().map(Some).map_err(|e| e.to_string())
 }
 
-pub fn compile(raw: RawRule, origin: &str) -> Result<Rule, CompileError> {
+/// Compile a rule. With `eager`, its queries are compiled for every language now (user rules,
+/// validation); otherwise on first use.
+pub fn compile(raw: RawRule, origin: &str, eager: bool) -> Result<Rule, CompileError> {
     if !valid_id(&raw.id) {
         return Err(
             CompileError::new("id", format!("invalid rule id `{}`", raw.id)).with_help(
@@ -205,7 +195,7 @@ pub fn compile(raw: RawRule, origin: &str) -> Result<Rule, CompileError> {
         exclude: glob_set(&raw.paths.exclude).map_err(|e| CompileError::new("paths", e))?,
     };
 
-    let (matcher, derived_keywords) = match (&raw.query, &raw.regex) {
+    let (matcher, derived_prefilter) = match (&raw.query, &raw.regex) {
         (Some(_), Some(_)) => {
             return Err(CompileError::new(
                 "query",
@@ -216,26 +206,27 @@ pub fn compile(raw: RawRule, origin: &str) -> Result<Rule, CompileError> {
             return Err(CompileError::new("id", "the rule has no matcher")
                 .with_help("add a `query:` (tree-sitter) or a `regex:`"))
         }
-        (Some(q), None) => compile_query(q, &raw)?,
-        (None, Some(r)) => (compile_regex(r, &raw)?, Vec::new()),
+        (Some(q), None) => compile_query(q, &raw, eager)?,
+        (None, Some(r)) => (compile_regex(r, &raw)?, None),
     };
 
-    let mut keywords: Vec<String> = if raw.keywords.is_empty() {
-        derived_keywords
-    } else {
-        raw.keywords.clone()
-    };
-    if keywords.iter().any(|k| k.is_empty()) {
+    if raw.keywords.iter().any(|k| k.is_empty()) {
         return Err(CompileError::new(
             "keywords",
             "keywords must not be empty strings",
         ));
     }
-    for k in &mut keywords {
-        *k = k.to_ascii_lowercase();
-    }
-    keywords.sort();
-    keywords.dedup();
+    let prefilter = if raw.keywords.is_empty() {
+        derived_prefilter.map(|alternatives| Prefilter {
+            case_sensitive: true,
+            alternatives,
+        })
+    } else {
+        Some(Prefilter {
+            case_sensitive: false,
+            alternatives: vec![vec![raw.keywords.clone()]],
+        })
+    };
 
     let default_path = raw
         .languages
@@ -280,7 +271,7 @@ pub fn compile(raw: RawRule, origin: &str) -> Result<Rule, CompileError> {
         diff: raw.diff,
         paths,
         matcher,
-        keywords,
+        prefilter,
         cwe: raw.cwe,
         help: raw.help,
         references: raw.references,
@@ -290,7 +281,11 @@ pub fn compile(raw: RawRule, origin: &str) -> Result<Rule, CompileError> {
     })
 }
 
-fn compile_query(src: &str, raw: &RawRule) -> Result<(Matcher, Vec<String>), CompileError> {
+fn compile_query(
+    src: &str,
+    raw: &RawRule,
+    eager: bool,
+) -> Result<(Matcher, Option<Alternatives>), CompileError> {
     if raw.languages.is_empty() {
         return Err(
             CompileError::new("languages", "a `query` rule needs `languages`")
@@ -310,96 +305,11 @@ fn compile_query(src: &str, raw: &RawRule) -> Result<(Matcher, Vec<String>), Com
             ));
         }
     }
-    let mut per_lang = Vec::new();
-    let mut keywords: Option<Vec<String>> = None;
-    for &lang in &raw.languages {
-        let query = Query::new(&lang.ts_language(), src).map_err(|e| CompileError {
-            field: "query",
-            message: {
-                let what = match e.kind {
-                    tree_sitter::QueryErrorKind::NodeType => "unknown node kind",
-                    tree_sitter::QueryErrorKind::Field => "unknown field",
-                    tree_sitter::QueryErrorKind::Capture => "unknown capture",
-                    tree_sitter::QueryErrorKind::Predicate => "invalid predicate",
-                    tree_sitter::QueryErrorKind::Structure => "impossible pattern",
-                    _ => "syntax error",
-                };
-                format!("invalid tree-sitter query for {lang}: {what} `{}`", e.message.trim())
-            },
-            help: Some(format!(
-                "node kinds and fields must exist in the {lang} grammar; print a file's tree with `tree-sitter parse` to see them"
-            )),
-            inner: Some((e.row, e.column)),
-        })?;
-        for p in 0..query.pattern_count() {
-            if let Some(pred) = query.general_predicates(p).first() {
-                return Err(CompileError::new(
-                    "query",
-                    format!("unsupported predicate `#{}`", pred.operator),
-                )
-                .with_help(
-                    "supported: #eq?, #not-eq?, #match?, #not-match?, #any-of?, #not-any-of?",
-                ));
-            }
-        }
-        let match_capture = query.capture_index_for_name("match");
-        if keywords.is_none() {
-            keywords = Some(derive_query_keywords(&query, src));
-        }
-        per_lang.push((
-            lang,
-            CompiledQuery {
-                query,
-                match_capture,
-            },
-        ));
+    let matcher = QueryMatcher::new(src, &raw.languages);
+    if eager {
+        matcher.compile_all()?;
     }
-    Ok((
-        Matcher::Query(QueryMatcher { per_lang }),
-        keywords.unwrap_or_default(),
-    ))
-}
-
-/// Literals a file must contain for a query to match: for each pattern, the longest `#eq?`
-/// string or the strings of an `#any-of?`. If one pattern has none, the rule has no prefilter.
-fn derive_query_keywords(query: &Query, src: &str) -> Vec<String> {
-    let pred =
-        Regex::new(r#"\(#(eq|any-of)\?\s+@[\w.-]+((?:\s+"[^"\\]*")+)\s*\)"#).expect("static regex");
-    let string = Regex::new(r#""([^"\\]*)""#).expect("static regex");
-    let mut out = Vec::new();
-    for p in 0..query.pattern_count() {
-        let start = query.start_byte_for_pattern(p);
-        let end = if p + 1 < query.pattern_count() {
-            query.start_byte_for_pattern(p + 1)
-        } else {
-            src.len()
-        };
-        let text = &src[start..end];
-        let mut best_eq: Option<String> = None;
-        let mut any_of: Option<Vec<String>> = None;
-        for c in pred.captures_iter(text) {
-            let lits: Vec<String> = string
-                .captures_iter(&c[2])
-                .map(|s| s[1].to_string())
-                .collect();
-            if lits.iter().any(|l| l.len() < 3) {
-                continue;
-            }
-            if &c[1] == "eq" && lits.len() == 1 {
-                if best_eq.as_ref().is_none_or(|b| lits[0].len() > b.len()) {
-                    best_eq = Some(lits[0].clone());
-                }
-            } else if &c[1] == "any-of" && any_of.is_none() {
-                any_of = Some(lits);
-            }
-        }
-        match (best_eq, any_of) {
-            (Some(e), _) => out.push(e),
-            (None, Some(a)) => out.extend(a),
-            (None, None) => return Vec::new(),
-        }
-    }
-    out
+    Ok((Matcher::Query(matcher), derive_prefilter(src)))
 }
 
 fn compile_regex(src: &str, raw: &RawRule) -> Result<Matcher, CompileError> {

@@ -91,7 +91,8 @@ fn offset_of(src: &str, line: usize, column: usize) -> usize {
 }
 
 /// Parse and compile one rule file's text. `name` is how errors refer to it.
-pub fn load_text(name: &str, src: &str) -> Result<Vec<Rule>, Box<RuleError>> {
+/// With `eager`, every query is compiled now, so an error points at the YAML.
+pub fn load_text(name: &str, src: &str, eager: bool) -> Result<Vec<Rule>, Box<RuleError>> {
     let file: RuleFile = serde_yaml::from_str(src).map_err(|e| {
         let offset = e
             .location()
@@ -117,7 +118,7 @@ pub fn load_text(name: &str, src: &str) -> Result<Vec<Rule>, Box<RuleError>> {
         let id = raw.id.clone();
         let rule_start = find_rule_start(src, &id, search_from);
         search_from = rule_start;
-        match compile(raw, name) {
+        match compile(raw, name, eager) {
             Ok(rule) => rules.push(rule),
             Err(e) => return Err(locate_compile_error(name, src, rule_start, &id, e)),
         }
@@ -269,7 +270,7 @@ pub fn load_path(path: &Path) -> Result<Vec<Rule>, Box<RuleError>> {
             .map_err(|e| RuleError::unreadable(&name, format!("cannot read rule file: {e}")))?;
         let text = String::from_utf8(bytes)
             .map_err(|_| RuleError::unreadable(&name, "rule file is not UTF-8".into()))?;
-        rules.extend(load_text(&name, &text)?);
+        rules.extend(load_text(&name, &text, true)?);
     }
     Ok(rules)
 }

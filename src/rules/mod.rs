@@ -3,6 +3,7 @@
 
 pub mod compile;
 pub mod load;
+pub mod query;
 pub mod schema;
 
 use std::collections::HashSet;
@@ -31,6 +32,9 @@ pub struct RuleSelection {
     pub only: Vec<String>,
     /// Drop rules whose id or category is listed.
     pub skip: Vec<String>,
+    /// Compile the built-in rules' queries for every language at load time, as user rules are
+    /// (otherwise they are compiled on first use).
+    pub validate_builtin: bool,
 }
 
 /// The compiled rules of one scan, in a fixed order (by id).
@@ -65,10 +69,11 @@ pub enum LoadError {
 }
 
 impl RuleSet {
-    /// Load the built-in packs only.
+    /// Load the built-in packs only, every query compiled.
     pub fn builtin() -> Result<RuleSet, LoadError> {
         RuleSet::load(&RuleSelection {
             builtin: true,
+            validate_builtin: true,
             ..Default::default()
         })
     }
@@ -77,7 +82,7 @@ impl RuleSet {
         let mut rules = Vec::new();
         if sel.builtin {
             for (name, text) in BUILTIN_RULE_FILES {
-                rules.extend(load::load_text(name, text)?);
+                rules.extend(load::load_text(name, text, sel.validate_builtin)?);
             }
         }
         for p in &sel.extra {

@@ -46,6 +46,8 @@ pub enum GitError {
 /// A git repository, by its top-level folder.
 pub struct Repo {
     pub root: PathBuf,
+    /// The commit HEAD points at; `None` in a repository with no commit yet.
+    pub head: Option<String>,
 }
 
 fn git_command(dir: &Path) -> Command {
@@ -82,24 +84,35 @@ fn text(bytes: Vec<u8>) -> String {
 }
 
 impl Repo {
-    /// The repository that contains `dir`.
+    /// The repository that contains `dir`, and its HEAD commit (one git call).
     pub fn discover(dir: &Path) -> Result<Repo, GitError> {
         let out = git_command(dir)
-            .args(["rev-parse", "--show-toplevel"])
+            .args([
+                "rev-parse",
+                "--show-toplevel",
+                "--verify",
+                "--quiet",
+                "HEAD",
+            ])
             .output()
             .map_err(|e| GitError::Spawn(e.to_string()))?;
-        if !out.status.success() {
+        let mut lines = out.stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty());
+        let Some(top) = lines.next() else {
             let msg = String::from_utf8_lossy(&out.stderr).trim().to_string();
             return Err(GitError::NotARepo(if msg.is_empty() {
                 dir.display().to_string()
             } else {
                 msg
             }));
-        }
-        let root = PathBuf::from(OsStr::from_bytes(
-            out.stdout.strip_suffix(b"\n").unwrap_or(&out.stdout),
-        ));
-        Ok(Repo { root })
+        };
+        let head = lines
+            .next()
+            .map(|h| String::from_utf8_lossy(h).into_owned())
+            .filter(|_| out.status.success());
+        Ok(Repo {
+            root: PathBuf::from(OsStr::from_bytes(top)),
+            head,
+        })
     }
 
     fn git(&self, args: &[&str]) -> Result<Vec<u8>, GitError> {
@@ -118,11 +131,6 @@ impl Repo {
         ])
         .map(text)
         .map_err(|_| GitError::UnknownRevision(rev.to_string()))
-    }
-
-    fn has_head(&self) -> bool {
-        self.git(&["rev-parse", "--verify", "--quiet", "HEAD"])
-            .is_ok()
     }
 
     /// The tree to compare against when HEAD does not exist yet (a repository with no commit).
@@ -152,7 +160,7 @@ impl Repo {
             .ok()
             .map(text)
             .filter(|s| !s.is_empty());
-        let revision = revision.or_else(|| self.resolve("HEAD").ok());
+        let revision = revision.or_else(|| self.head.clone());
         RepoInfo {
             remote_url,
             revision,
@@ -179,24 +187,21 @@ impl Repo {
             &mb,
             &head_id,
         ])?;
-        let mut cs = self.changeset(
+        self.changeset(
             &raw,
             ChangeKind::Range {
                 base: mb,
-                head: head_id.clone(),
+                head: head_id,
             },
             false,
-        )?;
-        cs.repo = Some(self.info(Some(head_id)));
-        Ok(cs)
+        )
     }
 
     /// The index against HEAD: what `git commit` would record.
     pub fn staged(&self) -> Result<ChangeSet, GitError> {
-        let head = if self.has_head() {
-            "HEAD".to_string()
-        } else {
-            self.empty_tree()?
+        let head = match &self.head {
+            Some(h) => h.clone(),
+            None => self.empty_tree()?,
         };
         let raw = self.git(&[
             "diff-index",
@@ -209,18 +214,22 @@ impl Repo {
             "--no-textconv",
             &head,
         ])?;
-        let mut cs = self.changeset(&raw, ChangeKind::Staged, false)?;
-        cs.repo = Some(self.info(None));
-        Ok(cs)
+        self.changeset(&raw, ChangeKind::Staged, false)
     }
 
     /// Staged, unstaged and untracked (not ignored) changes against HEAD.
     pub fn uncommitted(&self) -> Result<ChangeSet, GitError> {
-        let head = if self.has_head() {
-            "HEAD".to_string()
-        } else {
-            self.empty_tree()?
+        let head = match &self.head {
+            Some(h) => h.clone(),
+            None => self.empty_tree()?,
         };
+        // Listing untracked files walks the whole work tree: run it beside the diff.
+        let untracked = git_command(&self.root)
+            .args(["ls-files", "-z", "--others", "--exclude-standard"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| GitError::Spawn(e.to_string()))?;
         let raw = self.git(&[
             "diff-index",
             "-r",
@@ -232,11 +241,18 @@ impl Repo {
             &head,
         ])?;
         let mut cs = self.changeset(&raw, ChangeKind::Uncommitted, true)?;
-        let untracked = self.git(&["ls-files", "-z", "--others", "--exclude-standard"])?;
-        for name in untracked.split(|&b| b == 0).filter(|n| !n.is_empty()) {
-            let path = String::from_utf8_lossy(name).into_owned();
+        let out = untracked
+            .wait_with_output()
+            .map_err(|e| GitError::Spawn(e.to_string()))?;
+        if !out.status.success() {
+            return Err(GitError::Failed {
+                args: "ls-files --others".into(),
+                stderr: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            });
+        }
+        for name in out.stdout.split(|&b| b == 0).filter(|n| !n.is_empty()) {
             cs.files.push(FileChange {
-                path,
+                path: String::from_utf8_lossy(name).into_owned(),
                 old_path: None,
                 old: Content::Absent,
                 new: Content::Disk(self.root.join(OsStr::from_bytes(name))),
@@ -244,7 +260,6 @@ impl Repo {
             });
         }
         cs.files.sort_by(|a, b| a.path.cmp(&b.path));
-        cs.repo = Some(self.info(None));
         Ok(cs)
     }
 

@@ -169,3 +169,43 @@ fn every_rule_is_declared_even_without_results() {
         .unwrap();
     assert_eq!(declared, listed, "every enabled rule is declared");
 }
+
+/// The fenced block of README.md that follows `marker`.
+fn readme_block(marker: &str, fence: &str) -> String {
+    let readme = include_str!("../README.md");
+    let at = readme.find(marker).expect("marker in README");
+    let open = readme[at..].find(fence).expect("fence") + at + fence.len();
+    let close = readme[open..].find("\n```").expect("closing fence") + open;
+    readme[open..close].trim_start_matches('\n').to_string()
+}
+
+#[test]
+fn readme_sample_output_is_what_the_demo_change_prints() {
+    let r = demo_repo();
+    let out = scan(&r, "human");
+    let sample = readme_block("A finding looks like this", "```text");
+    let time = regex::Regex::new(r"· \d+ ms").unwrap();
+    for line in sample.lines() {
+        let line = time.replace(line, "· [TIME]");
+        assert!(
+            out.contains(line.as_ref()),
+            "README line not in the output: {line:?}"
+        );
+    }
+}
+
+#[test]
+fn readme_rule_example_validates_and_passes_its_examples() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = readme_block("## Writing a rule", "```yaml");
+    let rule = rule.replace(
+        "auth/tls-verify-disabled-python",
+        "custom/tls-verify-disabled",
+    );
+    std::fs::write(dir.path().join("rule.yaml"), rule).unwrap();
+    let run = common::diffward(dir.path(), &["rules", "validate", "rule.yaml"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = common::diffward(dir.path(), &["rules", "test", "rule.yaml"]);
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("3 passed, 0 failed"), "{}", run.stdout);
+}

@@ -131,6 +131,7 @@ fn write_out(path: &Path, text: &str) -> miette::Result<()> {
 }
 
 pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
+    let started = std::time::Instant::now();
     let cwd = std::env::current_dir()
         .into_diagnostic()
         .wrap_err("cannot read the current folder")?;
@@ -186,6 +187,8 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
         add_provenance(&changes.root, base, head, &rules, &mut out.findings);
     }
 
+    // The summary shows the whole run's time, not only the engine's.
+    out.stats.elapsed = started.elapsed();
     let report = Report {
         findings: &out.findings,
         notifications: &out.notifications,

@@ -20,29 +20,43 @@ pub fn collect(root: &Path, paths: &[PathBuf]) -> ChangeSet {
             });
             continue;
         }
-        let walker = ignore::WalkBuilder::new(p)
+        // Walk in parallel: on large trees the walk is a good part of a whole scan.
+        let found = std::sync::Mutex::new((Vec::new(), Vec::new()));
+        ignore::WalkBuilder::new(p)
             .hidden(false)
             .require_git(false)
             .git_global(false)
             .filter_entry(|e| e.file_name() != ".git")
-            .build();
-        for entry in walker {
-            match entry {
-                Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
-                    files.push(FileChange {
-                        path: relative(root, e.path()),
-                        old_path: None,
-                        old: Content::Absent,
-                        new: Content::Disk(e.path().to_path_buf()),
-                        hunks: None,
-                    });
-                }
-                Ok(_) => {}
-                Err(err) => notifications.push(Notification {
-                    path: display_path(p),
-                    message: format!("skipped: {err}"),
-                }),
-            }
+            .build_parallel()
+            .run(|| {
+                let found = &found;
+                Box::new(move |entry| {
+                    let mut guard = found.lock().unwrap_or_else(|e| e.into_inner());
+                    match entry {
+                        Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
+                            guard.0.push(e.into_path())
+                        }
+                        Ok(_) => {}
+                        Err(err) => guard.1.push(err.to_string()),
+                    }
+                    ignore::WalkState::Continue
+                })
+            });
+        let (paths, errors) = found.into_inner().unwrap_or_else(|e| e.into_inner());
+        for path in paths {
+            files.push(FileChange {
+                path: relative(root, &path),
+                old_path: None,
+                old: Content::Absent,
+                new: Content::Disk(path),
+                hunks: None,
+            });
+        }
+        for err in errors {
+            notifications.push(Notification {
+                path: display_path(p),
+                message: format!("skipped: {err}"),
+            });
         }
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));

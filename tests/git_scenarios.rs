@@ -439,3 +439,91 @@ fn output_file_and_sarif_output_are_written() {
     assert!(json.contains("secrets/aws-access-key-id"));
     assert!(sarif.contains("\"version\": \"2.1.0\""));
 }
+
+/// A repository with a bare `origin` that already has the base commit.
+fn repo_with_remote() -> (TempRepo, tempfile::TempDir) {
+    let remote = tempfile::tempdir().unwrap();
+    let r = repo_with(&[("app.py", "x = 1\n")]);
+    std::process::Command::new("git")
+        .args(["init", "-q", "--bare", "-b", "main"])
+        .arg(remote.path())
+        .output()
+        .unwrap();
+    r.git(&["remote", "add", "origin", remote.path().to_str().unwrap()]);
+    r.git(&["push", "-q", "origin", "main"]);
+    (r, remote)
+}
+
+#[test]
+fn pre_push_hook_blocks_a_push_that_adds_a_secret() {
+    let (r, _remote) = repo_with_remote();
+    let run = r.scan(&["hook", "install"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    r.write("app.py", "x = 1\nr = requests.get(u, verify=False)\n");
+    r.commit_all("tls off");
+    r.write("keys.py", format!("KEY = '{FAKE_AWS_KEY}'\n"));
+    r.commit_all("key");
+    let push = r.git_output(&["push", "origin", "main"]);
+    let stderr = String::from_utf8_lossy(&push.stderr);
+    let stdout = String::from_utf8_lossy(&push.stdout);
+    assert!(!push.status.success(), "the push went through: {stderr}");
+    assert!(
+        stdout.contains("secrets/aws-access-key-id"),
+        "{stdout}{stderr}"
+    );
+    assert!(
+        stdout.contains("auth/tls-verify-disabled-python"),
+        "both pushed commits are scanned"
+    );
+    assert!(!stdout.contains(FAKE_AWS_KEY));
+
+    // A new branch: only the commits the remote lacks are scanned, and clean ones pass.
+    r.git(&["checkout", "-q", "-b", "clean", "origin/main"]);
+    r.write("docs.md", "notes\n");
+    r.commit_all("docs");
+    let push = r.git_output(&["push", "origin", "clean"]);
+    assert!(
+        push.status.success(),
+        "{}",
+        String::from_utf8_lossy(&push.stderr)
+    );
+}
+
+#[test]
+fn pre_push_reads_gits_ref_lines() {
+    let (r, _remote) = repo_with_remote();
+    let old = r.git(&["rev-parse", "HEAD"]).trim().to_string();
+    r.write("k.py", format!("KEY = '{FAKE_AWS_KEY}'\n"));
+    r.commit_all("key");
+    let new = r.git(&["rev-parse", "HEAD"]).trim().to_string();
+    let zero = "0".repeat(40);
+    let args = ["scan", "--pre-push", "origin", "url", "--format", "json"];
+    let lines = format!("refs/heads/main {new} refs/heads/main {old}\n");
+    let run = diffward_stdin(r.path(), &args, &lines);
+    assert_eq!(
+        run.findings(),
+        vec![("secrets/aws-access-key-id".into(), "k.py".into(), 1)]
+    );
+    // Deleting a remote branch sends no code.
+    let lines = format!("(delete) {zero} refs/heads/old {old}\n");
+    assert_eq!(diffward_stdin(r.path(), &args, &lines).findings(), vec![]);
+    // A branch the remote has never seen: its commits since the remote's history.
+    let lines = format!("refs/heads/topic {new} refs/heads/topic {zero}\n");
+    assert_eq!(diffward_stdin(r.path(), &args, &lines).findings().len(), 1);
+}
+
+#[test]
+fn hook_install_leaves_other_hooks_alone() {
+    let r = repo_with(&[]);
+    r.write(".git/hooks/pre-push", "#!/bin/sh\necho mine\n");
+    let run = r.scan(&["hook", "install"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("already exists"), "{}", run.stderr);
+    assert_eq!(r.scan(&["hook", "uninstall"]).code, 2);
+    assert_eq!(r.scan(&["hook", "install", "--force"]).code, 0);
+    let hook = std::fs::read_to_string(r.path().join(".git/hooks/pre-push")).unwrap();
+    assert!(hook.contains("diffward scan --pre-push"));
+    assert_eq!(r.scan(&["hook", "uninstall"]).code, 0);
+    assert!(!r.path().join(".git/hooks/pre-push").exists());
+}

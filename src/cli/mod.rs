@@ -1,5 +1,6 @@
 //! The command line: clap arguments, resolved into requests before any work is done.
 
+mod hook;
 mod rules_cmd;
 mod scan;
 
@@ -32,10 +33,31 @@ enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Install or remove diffward as this repository's git pre-push hook.
+    Hook {
+        #[command(subcommand)]
+        command: HookCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum HookCommand {
+    /// Write a pre-push hook that runs `diffward scan --pre-push`.
+    Install {
+        /// Replace an existing pre-push hook that diffward did not write.
+        #[arg(long)]
+        force: bool,
+        /// Block the push at or above this severity.
+        #[arg(long, value_enum, default_value_t = FailOn::High)]
+        fail_on: FailOn,
+    },
+    /// Remove the pre-push hook diffward installed.
+    Uninstall,
 }
 
 /// Severity threshold for the exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "lowercase")]
 pub enum FailOn {
     Critical,
     High,
@@ -69,6 +91,10 @@ pub struct ScanArgs {
     /// Scan a unified diff (`-` for standard input); the post-image is read from the work tree.
     #[arg(long, value_name = "FILE|-", conflicts_with = "base")]
     pub patch: Option<String>,
+    /// Run as git's pre-push hook: read the pushed refs from standard input and scan the
+    /// commits that the remote does not have yet.
+    #[arg(long, num_args = 1..=2, value_names = ["REMOTE", "URL"], conflicts_with_all = ["base", "staged", "patch", "paths"])]
+    pub pre_push: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -141,6 +167,10 @@ where
     };
     match cli.command {
         Command::Scan(args) => scan::run(*args),
+        Command::Hook { command } => match command {
+            HookCommand::Install { force, fail_on } => hook::install(force, fail_on),
+            HookCommand::Uninstall => hook::uninstall(),
+        },
         Command::Rules { command } => match command {
             RulesCommand::List { rules } => rules_cmd::list(&rules),
             RulesCommand::Explain { id, rules } => rules_cmd::explain(&id, &rules),

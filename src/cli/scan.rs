@@ -21,6 +21,7 @@ enum Input {
     Range { base: String, head: String },
     Staged,
     Patch(String),
+    PrePush,
     Uncommitted,
 }
 
@@ -34,6 +35,8 @@ fn input(args: &ScanArgs) -> Input {
         Input::Staged
     } else if let Some(p) = &args.patch {
         Input::Patch(p.clone())
+    } else if !args.pre_push.is_empty() {
+        Input::PrePush
     } else if !args.paths.is_empty() {
         Input::Paths(args.paths.clone())
     } else {
@@ -41,8 +44,31 @@ fn input(args: &ScanArgs) -> Input {
     }
 }
 
-fn read_changes(input: &Input, cwd: &Path) -> miette::Result<ChangeSet> {
-    Ok(match input {
+/// The change sets to scan: one, or one per pushed ref for `--pre-push`.
+fn read_changes(input: &Input, cwd: &Path) -> miette::Result<Vec<ChangeSet>> {
+    if let Input::PrePush = input {
+        let mut lines = String::new();
+        std::io::stdin()
+            .read_to_string(&mut lines)
+            .into_diagnostic()
+            .wrap_err("cannot read git's pre-push lines from standard input")?;
+        let repo = Repo::discover(cwd)?;
+        let mut sets = Vec::new();
+        for (base, head) in repo.pushed_ranges(&lines)? {
+            sets.push(repo.range_from(&base, &head)?);
+        }
+        if sets.is_empty() {
+            sets.push(ChangeSet {
+                root: repo.root.clone(),
+                kind: ChangeKind::Staged,
+                files: Vec::new(),
+                notifications: Vec::new(),
+                repo: None,
+            });
+        }
+        return Ok(sets);
+    }
+    Ok(vec![match input {
         Input::Paths(p) => {
             let root = Repo::discover(cwd)
                 .map(|r| r.root)
@@ -70,7 +96,8 @@ fn read_changes(input: &Input, cwd: &Path) -> miette::Result<ChangeSet> {
                 .unwrap_or_else(|_| cwd.to_path_buf());
             crate::source::patch::from_patch(&root, &text, if p == "-" { "<stdin>" } else { p })?
         }
-    })
+        Input::PrePush => unreachable!("handled above"),
+    }])
 }
 
 fn threshold(args: &ScanArgs, cfg: &Config) -> Option<Severity> {
@@ -136,12 +163,13 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
         .into_diagnostic()
         .wrap_err("cannot read the current folder")?;
     let input = input(&args);
-    let mut changes = read_changes(&input, &cwd)?;
+    let mut change_sets = read_changes(&input, &cwd)?;
+    let root = change_sets[0].root.clone();
 
     let config_path = args
         .config
         .clone()
-        .or_else(|| Some(changes.root.join("diffward.toml")).filter(|p| p.is_file()));
+        .or_else(|| Some(root.join("diffward.toml")).filter(|p| p.is_file()));
     let cfg = match &config_path {
         Some(p) => Config::load(p)?,
         None => Config::default(),
@@ -149,7 +177,9 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
     if let Some(exclude) =
         glob_set(&cfg.scan.exclude).map_err(|e| miette::miette!("diffward.toml: {e}"))?
     {
-        changes.files.retain(|f| !exclude.is_match(&f.path));
+        for cs in &mut change_sets {
+            cs.files.retain(|f| !exclude.is_match(&f.path));
+        }
     }
 
     let mut extra = cfg.scan.rules.clone();
@@ -172,19 +202,24 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
             .or(cfg.scan.max_file_size)
             .unwrap_or(ScanOptions::default().max_file_size),
     };
-    let mut out = engine::scan(&changes, &rules, opts);
+    let mut out = engine::ScanOutput::default();
+    for cs in &change_sets {
+        let mut part = engine::scan(cs, &rules, opts.clone());
+        if let ChangeKind::Range { base, head } = &cs.kind {
+            add_provenance(&cs.root, base, head, &rules, &mut part.findings);
+        }
+        out.merge(part);
+    }
     // Repository details only go into SARIF; they cost git calls, so only then.
+    let mut repo_info = None;
     if args.format == Format::Sarif || args.sarif_output.is_some() {
-        if let Ok(repo) = Repo::discover(&changes.root) {
-            let revision = match &changes.kind {
+        if let Ok(repo) = Repo::discover(&root) {
+            let revision = match &change_sets[0].kind {
                 ChangeKind::Range { head, .. } => Some(head.clone()),
                 _ => None,
             };
-            changes.repo = Some(repo.info(revision));
+            repo_info = Some(repo.info(revision));
         }
-    }
-    if let ChangeKind::Range { base, head } = &changes.kind {
-        add_provenance(&changes.root, base, head, &rules, &mut out.findings);
     }
 
     // The summary shows the whole run's time, not only the engine's.
@@ -194,9 +229,8 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
         notifications: &out.notifications,
         rules: &rules,
         stats: &out.stats,
-        kind: &changes.kind,
-        repo: changes.repo.as_ref(),
-        root: &changes.root,
+        repo: repo_info.as_ref(),
+        root: &root,
     };
     let to_terminal = args.output.is_none() && std::io::stdout().is_terminal();
     let style = Style {

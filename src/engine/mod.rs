@@ -49,10 +49,28 @@ pub struct ScanStats {
 }
 
 /// What a scan found.
+#[derive(Default)]
 pub struct ScanOutput {
     pub findings: Vec<Finding>,
     pub notifications: Vec<Notification>,
     pub stats: ScanStats,
+}
+
+impl ScanOutput {
+    /// Add another scan's results (several pushed branches), keeping one copy of a finding
+    /// that two ranges share.
+    pub fn merge(&mut self, other: ScanOutput) {
+        self.findings.extend(other.findings);
+        self.findings
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
+        self.notifications.extend(other.notifications);
+        self.notifications.sort();
+        self.notifications.dedup();
+        self.stats.files_scanned += other.stats.files_scanned;
+        self.stats.bytes_scanned += other.stats.bytes_scanned;
+        self.stats.added_lines += other.stats.added_lines;
+    }
 }
 
 /// Rules indexed for dispatch, built once per scan.

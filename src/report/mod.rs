@@ -10,7 +10,7 @@ use std::path::Path;
 use crate::engine::ScanStats;
 use crate::finding::{Finding, Notification, Severity};
 use crate::rules::RuleSet;
-use crate::source::{ChangeKind, RepoInfo};
+use crate::source::RepoInfo;
 
 /// Everything a report may show.
 pub struct Report<'a> {
@@ -18,7 +18,6 @@ pub struct Report<'a> {
     pub notifications: &'a [Notification],
     pub rules: &'a RuleSet,
     pub stats: &'a ScanStats,
-    pub kind: &'a ChangeKind,
     pub repo: Option<&'a RepoInfo>,
     pub root: &'a Path,
 }

@@ -197,6 +197,71 @@ impl Repo {
         )
     }
 
+    /// The ranges a push sends, from git's pre-push lines
+    /// (`<local ref> <local oid> <remote ref> <remote oid>`): `(base, head)` pairs whose base is a
+    /// commit or, for a branch with no ancestor on the remote, the empty tree.
+    pub fn pushed_ranges(&self, lines: &str) -> Result<Vec<(String, String)>, GitError> {
+        let mut out = Vec::new();
+        for line in lines.lines() {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            let [_, local, _, remote] = f[..] else {
+                continue;
+            };
+            if is_null(local) {
+                continue; // a deleted branch sends no code
+            }
+            if !is_null(remote) && self.resolve(remote).is_ok() {
+                out.push((remote.to_string(), local.to_string()));
+                continue;
+            }
+            // A new branch: scan the commits that no remote-tracking branch has.
+            let new = text(self.git(&[
+                "rev-list",
+                "--topo-order",
+                "--reverse",
+                local,
+                "--not",
+                "--remotes",
+            ])?);
+            let Some(oldest) = new.lines().next() else {
+                continue;
+            };
+            let base = match self.resolve(&format!("{oldest}^")) {
+                Ok(parent) => parent,
+                Err(_) => self.empty_tree()?,
+            };
+            out.push((base, local.to_string()));
+        }
+        Ok(out)
+    }
+
+    /// Like `range`, but `base` may also be a tree (the empty tree, for a history's first commit).
+    pub fn range_from(&self, base: &str, head: &str) -> Result<ChangeSet, GitError> {
+        if self.resolve(base).is_ok() {
+            return self.range(base, head);
+        }
+        let head_id = self.resolve(head)?;
+        let raw = self.git(&[
+            "diff-tree",
+            "-r",
+            "-z",
+            "-M",
+            "--raw",
+            "--no-ext-diff",
+            "--no-textconv",
+            base,
+            &head_id,
+        ])?;
+        self.changeset(
+            &raw,
+            ChangeKind::Range {
+                base: base.to_string(),
+                head: head_id,
+            },
+            false,
+        )
+    }
+
     /// The index against HEAD: what `git commit` would record.
     pub fn staged(&self) -> Result<ChangeSet, GitError> {
         let head = match &self.head {

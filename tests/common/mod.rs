@@ -119,7 +119,26 @@ impl TempRepo {
     }
 
     pub fn git(&self, args: &[&str]) -> String {
-        let o = Command::new("git")
+        let o = self.git_output(args);
+        assert!(
+            o.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    /// Run git with diffward's folder first on PATH (so hooks find it); any exit status.
+    pub fn git_output(&self, args: &[&str]) -> Output {
+        let bin_dir = Path::new(env!("CARGO_BIN_EXE_diffward"))
+            .parent()
+            .unwrap()
+            .to_path_buf();
+        let path = std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        )))
+        .unwrap();
+        Command::new("git")
             .current_dir(self.path())
             .args(args)
             .env("GIT_CONFIG_NOSYSTEM", "1")
@@ -127,14 +146,10 @@ impl TempRepo {
             .env("GIT_AUTHOR_DATE", "2026-01-02T03:04:05Z")
             .env("GIT_COMMITTER_DATE", "2026-01-02T03:04:05Z")
             .env("HOME", self.path())
+            .env("PATH", path)
+            .env("NO_COLOR", "1")
             .output()
-            .expect("run git");
-        assert!(
-            o.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-        String::from_utf8_lossy(&o.stdout).into_owned()
+            .expect("run git")
     }
 
     pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) -> PathBuf {

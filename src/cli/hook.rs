@@ -1,0 +1,88 @@
+//! `diffward hook install|uninstall`: diffward as the repository's git pre-push hook.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use miette::{Context, IntoDiagnostic};
+
+use super::FailOn;
+use crate::source::git::Repo;
+
+/// Marks a hook file as diffward's, so uninstall and reinstall never touch anyone else's.
+const MARKER: &str = "# installed by `diffward hook install`";
+
+fn hook_path() -> miette::Result<PathBuf> {
+    let cwd = std::env::current_dir().into_diagnostic()?;
+    let repo = Repo::discover(&cwd)?;
+    // Honours core.hooksPath and linked work trees.
+    let out = std::process::Command::new("git")
+        .current_dir(&repo.root)
+        .args(["rev-parse", "--git-path", "hooks/pre-push"])
+        .output()
+        .into_diagnostic()
+        .wrap_err("could not run git")?;
+    let rel = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if !out.status.success() || rel.is_empty() {
+        miette::bail!("git could not tell where this repository's hooks live");
+    }
+    Ok(repo.root.join(rel))
+}
+
+fn level(f: FailOn) -> &'static str {
+    match f {
+        FailOn::Critical => "critical",
+        FailOn::High => "high",
+        FailOn::Medium => "medium",
+        FailOn::Low => "low",
+        FailOn::Info => "info",
+        FailOn::Never => "never",
+    }
+}
+
+pub fn install(force: bool, fail_on: FailOn) -> miette::Result<ExitCode> {
+    let path = hook_path()?;
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        if !existing.contains(MARKER) && !force {
+            return Err(miette::miette!(
+                code = "diffward::hook",
+                help = "add `diffward scan --pre-push \"$1\" \"$2\"` to it yourself, or pass --force to replace it",
+                "{} already exists and was not written by diffward",
+                path.display()
+            ));
+        }
+    }
+    let script = format!(
+        "#!/bin/sh\n{MARKER}\n# Scans the commits being pushed; a finding at or above `{0}` stops the push.\n# Skip once with `git push --no-verify`.\nexec diffward scan --pre-push \"$1\" \"$2\" --fail-on {0}\n",
+        level(fail_on)
+    );
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).into_diagnostic()?;
+    }
+    std::fs::write(&path, script)
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot write {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
+            .into_diagnostic()?;
+    }
+    println!("installed the pre-push hook at {}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn uninstall() -> miette::Result<ExitCode> {
+    let path = hook_path()?;
+    match std::fs::read_to_string(&path) {
+        Ok(text) if text.contains(MARKER) => {
+            std::fs::remove_file(&path).into_diagnostic()?;
+            println!("removed {}", path.display());
+        }
+        Ok(_) => miette::bail!(
+            "{} was not written by diffward: left as it is",
+            path.display()
+        ),
+        Err(_) => println!("no pre-push hook to remove"),
+    }
+    Ok(ExitCode::SUCCESS)
+}

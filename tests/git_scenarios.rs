@@ -514,6 +514,20 @@ fn pre_push_reads_gits_ref_lines() {
 }
 
 #[test]
+fn sarif_names_a_local_remote_with_an_absolute_uri() {
+    let (r, remote) = repo_with_remote();
+    r.write("k.py", format!("KEY = '{FAKE_AWS_KEY}'\n"));
+    r.commit_all("key");
+    let run = r.scan(&["scan", "--base", "origin/main", "--format", "sarif"]);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let vcs = &v["runs"][0]["versionControlProvenance"][0];
+    let expected = format!("file://{}", remote.path().display());
+    assert_eq!(vcs["repositoryUri"], expected.as_str());
+    assert_eq!(vcs["branch"], "main");
+    assert_eq!(vcs["mappedTo"]["uriBaseId"], "%SRCROOT%");
+}
+
+#[test]
 fn hook_install_leaves_other_hooks_alone() {
     let r = repo_with(&[]);
     r.write(".git/hooks/pre-push", "#!/bin/sh\necho mine\n");
@@ -526,4 +540,36 @@ fn hook_install_leaves_other_hooks_alone() {
     assert!(hook.contains("diffward scan --pre-push"));
     assert_eq!(r.scan(&["hook", "uninstall"]).code, 0);
     assert!(!r.path().join(".git/hooks/pre-push").exists());
+}
+
+#[test]
+fn region_is_narrowed_to_the_added_lines_of_a_long_match() {
+    let r = repo_with(&[("client.py", "session.request(\n    'GET',\n    url,\n)\n")]);
+    r.write(
+        "rules/call.yaml",
+        "rules:\n  - id: custom/request-call\n    title: Request\n    message: a request call\n    category: auth\n    severity: low\n    languages: [python]\n    query: '(call function: (attribute attribute: (identifier) @m) (#eq? @m \"request\")) @match'\n    help: x\n",
+    );
+    r.write(
+        "client.py",
+        "session.request(\n    'GET',\n    url,\n    verify=certs,\n)\n",
+    );
+    r.git(&["add", "client.py"]);
+    r.git(&["commit", "-q", "-m", "verify"]);
+    let run = r.scan(&[
+        "scan",
+        "--base",
+        "HEAD~1",
+        "--format",
+        "json",
+        "--rules",
+        "rules/call.yaml",
+        "--only",
+        "custom/request-call",
+    ]);
+    // The call spans lines 1-5; only line 4 is new, so the finding sits on line 4 alone.
+    let f = &run.json()["findings"][0];
+    assert_eq!(f["region"]["start_line"], 4, "{}", run.stdout);
+    assert_eq!(f["region"]["end_line"], 4);
+    assert_eq!(f["region"]["start_column"], 1);
+    assert_eq!(f["snippet"], "    verify=certs,");
 }

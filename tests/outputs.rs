@@ -24,6 +24,12 @@ fn copy_tree(from: &Path, to: &Path) {
 fn demo_repo() -> TempRepo {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo-change");
     let r = TempRepo::new();
+    r.git(&[
+        "remote",
+        "add",
+        "origin",
+        "git@example.com:acme/billing.git",
+    ]);
     copy_tree(&fixtures.join("base"), r.path());
     r.commit_all("base");
     for entry in std::fs::read_dir(r.path()).unwrap() {
@@ -99,7 +105,10 @@ fn sarif_is_valid_against_the_sarif_2_1_0_schema() {
     let sarif: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     let schema_text = include_str!("sarif-schema-2.1.0.json");
     let schema: serde_json::Value = serde_json::from_str(schema_text).unwrap();
-    let validator = jsonschema::validator_for(&schema).expect("the SARIF schema compiles");
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the SARIF schema compiles");
     let errors: Vec<String> = validator
         .iter_errors(&sarif)
         .map(|e| format!("{} at {}", e, e.instance_path))

@@ -99,8 +99,12 @@ pub fn load(content: &Content, max_size: u64) -> Result<Option<Loaded>, LoadErro
             std::borrow::Cow::Borrowed(b.as_slice())
         }
         Content::Disk(p) => {
-            let meta = std::fs::metadata(p)
+            // Not `metadata`: a link in the work tree must not make diffward read its target.
+            let meta = std::fs::symlink_metadata(p)
                 .map_err(|e| LoadError::Skipped(format!("skipped: cannot read the file: {e}")))?;
+            if meta.file_type().is_symlink() {
+                return Err(LoadError::Skipped("skipped: symbolic link".into()));
+            }
             if !meta.is_file() {
                 return Err(LoadError::Skipped("skipped: not a regular file".into()));
             }

@@ -311,6 +311,7 @@ pub fn to_sarif(report: &Report<'_>) -> Sarif {
                 .repository_uri(url.clone())
                 .build();
             vcs.revision_id = repo.revision.clone();
+            vcs.mapped_to = Some(ArtifactLocation::builder().uri_base_id("%SRCROOT%").build());
             vcs.branch = repo.branch.clone();
             run.version_control_provenance = Some(vec![vcs]);
         }

@@ -154,7 +154,7 @@ impl Repo {
             .ok()
             .map(text)
             .filter(|s| !s.is_empty())
-            .map(|u| strip_credentials(&u));
+            .map(|u| remote_uri(&u, &self.root));
         let branch = self
             .git(&["symbolic-ref", "--quiet", "--short", "HEAD"])
             .ok()
@@ -516,6 +516,37 @@ pub fn is_ai_assisted(message: &str) -> bool {
     })
 }
 
+/// A remote as an absolute URI for SARIF: credentials dropped, scp-like `host:path` as `ssh://`,
+/// a local path as `file://`.
+fn remote_uri(url: &str, root: &Path) -> String {
+    if url.contains("://") {
+        return strip_credentials(url);
+    }
+    let looks_scp = url
+        .split_once(':')
+        .is_some_and(|(host, _)| !host.is_empty() && !host.contains('/') && host.len() > 1);
+    if looks_scp {
+        let (host, path) = url.split_once(':').unwrap_or((url, ""));
+        let host = host.rsplit('@').next().unwrap_or(host);
+        return format!("ssh://{host}/{}", path.trim_start_matches('/'));
+    }
+    let path = Path::new(url);
+    let abs = if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        root.join(path)
+    };
+    let encoded = crate::report::sarif::encode_uri_path(&abs.to_string_lossy());
+    format!(
+        "file://{}",
+        if encoded.starts_with('/') {
+            encoded
+        } else {
+            format!("/{encoded}")
+        }
+    )
+}
+
 /// Drop `user:password@` from a remote URL before it is written into a report.
 fn strip_credentials(url: &str) -> String {
     if let Some((scheme, rest)) = url.split_once("://") {
@@ -596,6 +627,21 @@ mod tests {
             "Fix\n\nCo-authored-by: Jane <jane@example.com>"
         ));
         assert!(!is_ai_assisted("AI-assisted: no"));
+    }
+
+    #[test]
+    fn remotes_become_absolute_uris() {
+        let root = Path::new("/src/app");
+        assert_eq!(
+            remote_uri("git@github.com:o/r.git", root),
+            "ssh://github.com/o/r.git"
+        );
+        assert_eq!(remote_uri("/srv/git/r.git", root), "file:///srv/git/r.git");
+        assert_eq!(remote_uri("../r", root), "file:///src/app/../r");
+        assert_eq!(
+            remote_uri("https://t:x@github.com/o/r", root),
+            "https://github.com/o/r"
+        );
     }
 
     #[test]

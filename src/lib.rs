@@ -15,3 +15,4 @@ pub mod report;
 pub mod rule_tests;
 pub mod rules;
 pub mod source;
+pub mod suppress;

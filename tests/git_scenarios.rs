@@ -573,3 +573,22 @@ fn region_is_narrowed_to_the_added_lines_of_a_long_match() {
     assert_eq!(f["region"]["start_column"], 1);
     assert_eq!(f["snippet"], "    verify=certs,");
 }
+
+#[test]
+fn allow_comments_with_a_reason_silence_a_finding() {
+    let r = repo_with(&[("a.py", "x = 1\n")]);
+    r.write(
+        "a.py",
+        format!(
+            "x = 1\n# diffward:allow secrets/aws-access-key-id documented example in the API guide\nK1 = '{FAKE_AWS_KEY}'\nK2 = '{FAKE_AWS_KEY}'  # diffward:allow secrets/aws-access-key-id\nr = get(u, verify=False)  # diffward:allow auth local mock server only\n"
+        ),
+    );
+    r.commit_all("allowed");
+    let run = range_scan(&r);
+    // The allow without a reason does not count.
+    assert_eq!(
+        run.findings(),
+        vec![("secrets/aws-access-key-id".into(), "a.py".into(), 4)]
+    );
+    assert_eq!(run.json()["summary"]["allowed_by_comment"], 2);
+}

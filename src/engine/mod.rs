@@ -44,6 +44,8 @@ pub struct ScanStats {
     pub files_scanned: usize,
     pub bytes_scanned: u64,
     pub added_lines: u64,
+    /// Findings left out because an inline allow comment covers them.
+    pub allowed_by_comment: usize,
     #[serde(skip)]
     pub elapsed: Duration,
 }
@@ -70,6 +72,7 @@ impl ScanOutput {
         self.stats.files_scanned += other.stats.files_scanned;
         self.stats.bytes_scanned += other.stats.bytes_scanned;
         self.stats.added_lines += other.stats.added_lines;
+        self.stats.allowed_by_comment += other.stats.allowed_by_comment;
     }
 }
 
@@ -211,7 +214,8 @@ impl<'r> Engine<'r> {
             stats.bytes_scanned += r.stats.bytes_scanned;
             stats.added_lines += r.stats.added_lines;
         }
-        let mut findings = semantics::resolve(self.rules, candidates);
+        let (mut findings, allowed) = semantics::resolve(self.rules, candidates);
+        stats.allowed_by_comment = allowed;
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         notifications.sort();
         notifications.dedup();

@@ -59,6 +59,18 @@ pub struct Candidate {
     touches: bool,
     order: (usize, usize),
     draft: Option<Box<Draft>>,
+    /// An inline allow comment covers it: it counts, but is not reported.
+    allowed: bool,
+}
+
+/// Whether an allow comment on one of `lines` (0-based, of `text`) or the line above the first
+/// of them covers this rule.
+fn allowed_by_comment(rule: &Rule, text: &SideText, lines: &[u32]) -> bool {
+    let first = lines.iter().copied().min().unwrap_or(0);
+    lines.iter().copied().chain(first.checked_sub(1)).any(|l| {
+        let (s, e) = text.line_range(l);
+        crate::suppress::line_allows(&text.text[s..e], &rule.id, rule.category)
+    })
 }
 
 fn fingerprint(rule: &Rule, text: &str, m: &RawMatch) -> String {
@@ -235,6 +247,9 @@ pub fn new_side_candidate(
             secret: secret_of(text, &m),
         })
     });
+    let allowed = draft
+        .as_ref()
+        .is_some_and(|d| allowed_by_comment(rule, text, &[first, d.region.start_line - 1]));
     Candidate {
         rule: m.rule,
         which: Which::New,
@@ -242,6 +257,7 @@ pub fn new_side_candidate(
         touches,
         order: (file, m.start),
         draft,
+        allowed,
     }
 }
 
@@ -309,6 +325,13 @@ pub fn old_side_candidate(
         }
         _ => None,
     };
+    // A removal is allowed by a comment where it happened in the new text.
+    let allowed = match (&draft, new) {
+        (Some(d), Some(new)) if d.side == Side::Head => {
+            allowed_by_comment(rule, new, &[d.region.start_line - 1])
+        }
+        _ => false,
+    };
     Candidate {
         rule: m.rule,
         which: Which::Old,
@@ -316,11 +339,14 @@ pub fn old_side_candidate(
         touches,
         order: (file, m.start),
         draft,
+        allowed,
     }
 }
 
-/// Apply the multiset semantics and turn the survivors into findings.
-pub fn resolve(rules: &RuleSet, candidates: Vec<Candidate>) -> Vec<Finding> {
+/// Apply the multiset semantics and turn the survivors into findings; also returns how many
+/// were left out by allow comments.
+pub fn resolve(rules: &RuleSet, candidates: Vec<Candidate>) -> (Vec<Finding>, usize) {
+    let mut allowed = 0;
     let mut by_rule: HashMap<usize, Vec<Candidate>> = HashMap::new();
     for c in candidates {
         by_rule.entry(c.rule).or_default().push(c);
@@ -334,7 +360,11 @@ pub fn resolve(rules: &RuleSet, candidates: Vec<Candidate>) -> Vec<Finding> {
             DiffMode::Any => {
                 for c in cands {
                     if let (Which::New, Some(d)) = (c.which, c.draft) {
-                        findings.push(finding(rule, *d, &c.fingerprint));
+                        if c.allowed {
+                            allowed += 1;
+                        } else {
+                            findings.push(finding(rule, *d, &c.fingerprint));
+                        }
                     }
                 }
                 continue;
@@ -356,12 +386,16 @@ pub fn resolve(rules: &RuleSet, candidates: Vec<Candidate>) -> Vec<Finding> {
                 }
             }
             if let (true, Some(d)) = (c.touches, &c.draft) {
-                out.push(finding(rule, (**d).clone(), &c.fingerprint));
+                if c.allowed {
+                    allowed += 1;
+                } else {
+                    out.push(finding(rule, (**d).clone(), &c.fingerprint));
+                }
             }
         }
         findings.extend(out);
     }
-    findings
+    (findings, allowed)
 }
 
 fn finding(rule: &Rule, d: Draft, fingerprint: &str) -> Finding {

@@ -172,13 +172,17 @@ pub fn summary(report: &Report<'_>) -> String {
         _ => format!("{n} findings ({counts})"),
     };
     let s = &report.stats;
+    let allowed = match s.allowed_by_comment {
+        0 => String::new(),
+        k => format!(" · {k} allowed by comment"),
+    };
     let notes = match report.notifications.len() {
         0 => String::new(),
         1 => " · 1 notification".into(),
         k => format!(" · {k} notifications"),
     };
     format!(
-        "diffward: {findings} · {} file{}, {} added line{}{notes} · {} ms\n",
+        "diffward: {findings}{allowed} · {} file{}, {} added line{}{notes} · {} ms\n",
         s.files_scanned,
         if s.files_scanned == 1 { "" } else { "s" },
         s.added_lines,

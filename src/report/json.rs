@@ -35,6 +35,7 @@ pub fn render(report: &Report<'_>) -> String {
             "files_scanned": report.stats.files_scanned,
             "bytes_scanned": report.stats.bytes_scanned,
             "added_lines": report.stats.added_lines,
+            "allowed_by_comment": report.stats.allowed_by_comment,
         },
     });
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();

@@ -585,10 +585,17 @@ fn allow_comments_with_a_reason_silence_a_finding() {
     );
     r.commit_all("allowed");
     let run = range_scan(&r);
-    // The allow without a reason does not count.
+    // The allow without a reason does not count, and is itself reported.
     assert_eq!(
         run.findings(),
-        vec![("secrets/aws-access-key-id".into(), "a.py".into(), 4)]
+        vec![
+            ("secrets/aws-access-key-id".into(), "a.py".into(), 4),
+            (
+                "checks/diffward-allow-without-reason".into(),
+                "a.py".into(),
+                4
+            ),
+        ]
     );
     assert_eq!(run.json()["summary"]["allowed_by_comment"], 2);
 }

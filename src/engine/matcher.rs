@@ -179,10 +179,9 @@ pub fn run_regexes(rules: &[Rule], rule_ids: &[usize], text: &SideText, out: &mu
                     captures.push((n.to_string(), c.as_str().to_string()));
                 }
             }
-            let (start, end) = match secret {
-                Some(s) => (s.start(), s.end()),
-                None => (whole.start(), whole.end()),
-            };
+            // The finding is the secret, else a group named `match`, else the whole match.
+            let located = secret.or_else(|| caps.name("match")).unwrap_or(whole);
+            let (start, end) = (located.start(), located.end());
             out.push(RawMatch {
                 rule: ri,
                 start,

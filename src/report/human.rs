@@ -8,7 +8,7 @@ use miette::{
     MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
-use super::{first_paragraph, severity_counts, Report, Style};
+use super::{paragraphs, severity_counts, Report, Style};
 use crate::finding::{Finding, Severity, Side};
 
 /// A few lines of a file that start at `first_line`, so miette shows true line numbers.
@@ -115,7 +115,8 @@ fn diagnostic<'a>(report: &Report<'_>, f: &'a Finding) -> FindingDiagnostic<'a> 
     }
     FindingDiagnostic {
         finding: f,
-        help: rule.map(|r| first_paragraph(&r.help)),
+        // Why it matters, then how to fix it: the whole help, a paragraph a line.
+        help: rule.map(|r| paragraphs(&r.help).join("\n")),
         url: rule.and_then(|r| r.references.first().cloned()),
         source: Excerpt {
             name: f.path.clone(),

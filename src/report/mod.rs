@@ -61,6 +61,16 @@ pub fn severity_counts(findings: &[Finding]) -> Vec<(Severity, usize)> {
         .collect()
 }
 
+/// Every paragraph of a markdown help text, each folded onto one line.
+pub fn paragraphs(markdown: &str) -> Vec<String> {
+    markdown
+        .trim()
+        .split("\n\n")
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
 /// The first paragraph of a markdown help text, as plain text on one line.
 pub fn first_paragraph(markdown: &str) -> String {
     let para = markdown

@@ -1,0 +1,143 @@
+//! The auth and checks packs as a new user meets them: a pull-request-sized change to a
+//! realistic Django app and to a realistic Express app (fixtures/django-shop, express-shop)
+//! gives exactly the expected findings, each with advice on how to fix it.
+
+mod common;
+
+use std::path::Path;
+
+use common::TempRepo;
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A repository whose last commit turns `fixtures/<app>/base` into `head`.
+fn app_repo(app: &str) -> TempRepo {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(app);
+    let r = TempRepo::new();
+    copy_tree(&fixtures.join("base"), r.path());
+    r.commit_all("base");
+    copy_tree(&fixtures.join("head"), r.path());
+    r.commit_all("agent change");
+    r
+}
+
+fn expect_findings(app: &str, expected: &[(&str, &str, u64)]) -> TempRepo {
+    let r = app_repo(app);
+    let run = r.scan(&["scan", "--base", "HEAD~1", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let got = run.findings();
+    let want: Vec<(String, String, u64)> = expected
+        .iter()
+        .map(|(id, p, l)| (id.to_string(), p.to_string(), *l))
+        .collect();
+    assert_eq!(got, want, "\n{}", run.stdout);
+    r
+}
+
+fn human(r: &TempRepo) -> String {
+    let out = r.scan(&["scan", "--base", "HEAD~1"]).stdout;
+    let time = regex::Regex::new(r"· \d+ ms").unwrap();
+    let commit = regex::Regex::new(r"commit [0-9a-f]{10}").unwrap();
+    let out = time.replace_all(&out, "· [TIME]").into_owned();
+    commit.replace_all(&out, "commit [COMMIT]").into_owned()
+}
+
+#[test]
+fn django_change_gives_exactly_the_expected_findings() {
+    let r = expect_findings(
+        "django-shop",
+        &[
+            ("checks/ci-failure-ignored", ".github/workflows/ci.yml", 14),
+            (
+                "checks/ci-continue-on-error",
+                ".github/workflows/ci.yml",
+                16,
+            ),
+            ("auth/tls-verify-disabled-python", "orders/payments.py", 14),
+            ("checks/pytest-skip-added", "orders/tests/test_views.py", 5),
+            (
+                "checks/python-assertion-removed",
+                "orders/tests/test_views.py",
+                16,
+            ),
+            ("auth/login-required-removed", "orders/views.py", 12),
+            ("auth/csrf-exempt-added", "orders/views.py", 17),
+            ("auth/drf-permission-removed", "orders/views.py", 25),
+            ("checks/coverage-threshold-changed", "pyproject.toml", 6),
+            ("auth/django-debug-enabled", "shop/settings.py", 6),
+            ("auth/django-allowed-hosts-wildcard", "shop/settings.py", 7),
+            (
+                "auth/django-security-middleware-removed",
+                "shop/settings.py",
+                20,
+            ),
+            ("auth/insecure-cookie-python", "shop/settings.py", 23),
+        ],
+    );
+    let out = human(&r);
+    assert_eq!(
+        out.matches("  help: ").count(),
+        13,
+        "every finding says how to fix it"
+    );
+    insta::assert_snapshot!("django_shop_human", out);
+}
+
+#[test]
+fn express_change_gives_exactly_the_expected_findings() {
+    let r = expect_findings(
+        "express-shop",
+        &[
+            ("checks/ci-failure-ignored", "package.json", 7),
+            ("auth/cors-any-origin-with-credentials", "src/app.js", 9),
+            ("auth/insecure-cookie-js", "src/app.js", 14),
+            ("auth/express-auth-middleware-removed", "src/app.js", 19),
+            ("auth/express-auth-middleware-removed", "src/app.js", 19),
+            ("auth/jwt-verification-disabled-js", "src/auth.js", 10),
+            ("auth/bcrypt-cost-too-low-js", "src/auth.js", 22),
+            (
+                "auth/tls-reject-unauthorized-disabled-js",
+                "src/payments.js",
+                3,
+            ),
+            ("checks/lint-suppression-added-js", "test/orders.test.js", 1),
+            ("checks/js-test-skipped", "test/orders.test.js", 11),
+            ("checks/js-assertion-removed", "test/orders.test.js", 14),
+        ],
+    );
+    let out = human(&r);
+    assert_eq!(
+        out.matches("  help: ").count(),
+        11,
+        "every finding says how to fix it"
+    );
+    insta::assert_snapshot!("express_shop_human", out);
+}
+
+#[test]
+fn unchanged_apps_scanned_whole_stay_quiet_on_removed_rules() {
+    // A plain scan has no old side: `removed` rules can never fire on it.
+    let r = app_repo("django-shop");
+    let run = r.scan(&[
+        "scan",
+        ".",
+        "--format",
+        "json",
+        "--only",
+        "auth/login-required-removed,auth/drf-permission-removed,checks/python-test-removed",
+    ]);
+    assert_eq!(run.findings(), vec![]);
+}

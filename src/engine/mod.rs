@@ -198,11 +198,14 @@ impl<'r> Engine<'r> {
     /// Scan a change.
     pub fn scan(&self, changes: &ChangeSet) -> ScanOutput {
         let started = Instant::now();
+        // Without any old text (a plain scan, only added files) nothing can have been removed,
+        // so `removed` rules need not run at all.
+        let any_old = changes.files.iter().any(|f| !f.old.is_absent());
         let results: Vec<FileResult> = changes
             .files
             .par_iter()
             .enumerate()
-            .map(|(i, f)| self.scan_file(i, f))
+            .map(|(i, f)| self.scan_file(i, f, any_old))
             .collect();
         let mut candidates = Vec::new();
         let mut notifications = changes.notifications.clone();
@@ -297,14 +300,17 @@ impl<'r> Engine<'r> {
         out
     }
 
-    fn scan_file(&self, index: usize, f: &FileChange) -> FileResult {
+    fn scan_file(&self, index: usize, f: &FileChange, any_old: bool) -> FileResult {
         let mut res = FileResult {
             candidates: Vec::new(),
             notifications: Vec::new(),
             stats: ScanStats::default(),
         };
         let lang = Lang::for_path(&f.path);
-        let rules = self.rules_for(lang, &f.path, f.old_path.as_deref());
+        let mut rules = self.rules_for(lang, &f.path, f.old_path.as_deref());
+        if !any_old {
+            rules.retain(|&r| self.rules.rules[r].diff != DiffMode::Removed);
+        }
         if rules.is_empty() {
             return res;
         }

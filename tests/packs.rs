@@ -4,34 +4,10 @@
 
 mod common;
 
-use std::path::Path;
-
 use common::TempRepo;
 
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-/// A repository whose last commit turns `fixtures/<app>/base` into `head`.
 fn app_repo(app: &str) -> TempRepo {
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(app);
-    let r = TempRepo::new();
-    copy_tree(&fixtures.join("base"), r.path());
-    r.commit_all("base");
-    copy_tree(&fixtures.join("head"), r.path());
-    r.commit_all("agent change");
-    r
+    common::fixture_change_repo(app)
 }
 
 fn expect_findings(app: &str, expected: &[(&str, &str, u64)]) -> TempRepo {

@@ -115,6 +115,23 @@ impl Repo {
         })
     }
 
+    /// `git <cmd> <args>` as NUL-separated raw output with renames, and with nothing the
+    /// repository configures for diffs (external drivers, textconv) allowed to run.
+    fn raw_diff(&self, cmd_and_args: &[&str]) -> Result<Vec<u8>, GitError> {
+        let (cmd, args) = cmd_and_args.split_first().expect("a git command");
+        let mut all = vec![
+            *cmd,
+            "-r",
+            "-z",
+            "-M",
+            "--raw",
+            "--no-ext-diff",
+            "--no-textconv",
+        ];
+        all.extend_from_slice(args);
+        self.git(&all)
+    }
+
     fn git(&self, args: &[&str]) -> Result<Vec<u8>, GitError> {
         run(&self.root, args)
     }
@@ -176,17 +193,7 @@ impl Repo {
             .git(&["merge-base", &base_id, &head_id])
             .map(text)
             .map_err(|_| GitError::NoMergeBase(base.to_string(), head.to_string()))?;
-        let raw = self.git(&[
-            "diff-tree",
-            "-r",
-            "-z",
-            "-M",
-            "--raw",
-            "--no-ext-diff",
-            "--no-textconv",
-            &mb,
-            &head_id,
-        ])?;
+        let raw = self.raw_diff(&["diff-tree", &mb, &head_id])?;
         self.changeset(
             &raw,
             ChangeKind::Range {
@@ -241,17 +248,7 @@ impl Repo {
             return self.range(base, head);
         }
         let head_id = self.resolve(head)?;
-        let raw = self.git(&[
-            "diff-tree",
-            "-r",
-            "-z",
-            "-M",
-            "--raw",
-            "--no-ext-diff",
-            "--no-textconv",
-            base,
-            &head_id,
-        ])?;
+        let raw = self.raw_diff(&["diff-tree", base, &head_id])?;
         self.changeset(
             &raw,
             ChangeKind::Range {
@@ -268,17 +265,7 @@ impl Repo {
             Some(h) => h.clone(),
             None => self.empty_tree()?,
         };
-        let raw = self.git(&[
-            "diff-index",
-            "--cached",
-            "-r",
-            "-z",
-            "-M",
-            "--raw",
-            "--no-ext-diff",
-            "--no-textconv",
-            &head,
-        ])?;
+        let raw = self.raw_diff(&["diff-index", "--cached", &head])?;
         self.changeset(&raw, ChangeKind::Staged, false)
     }
 
@@ -295,16 +282,7 @@ impl Repo {
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| GitError::Spawn(e.to_string()))?;
-        let raw = self.git(&[
-            "diff-index",
-            "-r",
-            "-z",
-            "-M",
-            "--raw",
-            "--no-ext-diff",
-            "--no-textconv",
-            &head,
-        ])?;
+        let raw = self.raw_diff(&["diff-index", &head])?;
         let mut cs = self.changeset(&raw, ChangeKind::Uncommitted, true)?;
         let out = untracked
             .wait_with_output()

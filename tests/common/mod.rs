@@ -172,3 +172,40 @@ impl TempRepo {
         diffward(self.path(), args)
     }
 }
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A repository with two commits: `fixtures/<name>/base`, then exactly `fixtures/<name>/head`.
+pub fn fixture_change_repo(name: &str) -> TempRepo {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name);
+    let r = TempRepo::new();
+    copy_tree(&fixtures.join("base"), r.path());
+    r.commit_all("base");
+    for entry in std::fs::read_dir(r.path()).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name() != ".git" {
+            let p = entry.path();
+            if p.is_dir() {
+                std::fs::remove_dir_all(p).unwrap();
+            } else {
+                std::fs::remove_file(p).unwrap();
+            }
+        }
+    }
+    copy_tree(&fixtures.join("head"), r.path());
+    r.commit_all("Let the agent fix the failing build");
+    r
+}

@@ -199,6 +199,9 @@ pub struct Finding {
     /// A stable identifier that holds no line number: rule, normalised text and captures.
     pub fingerprint: String,
     pub secret: Option<RedactedSecret>,
+    /// For formats with a checksum: whether it holds (it sets the confidence).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checksum_valid: Option<bool>,
     pub provenance: Option<Provenance>,
     /// A few lines around the region, redacted, for human output.
     #[serde(skip)]

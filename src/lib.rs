@@ -5,6 +5,7 @@
 //! resulting `Finding`s are plain data that `report` turns into human, JSON, SARIF or GitHub
 //! output. `cli` wires the steps together for the binary.
 
+pub mod checksum;
 pub mod cli;
 pub mod config;
 pub mod engine;

@@ -23,6 +23,8 @@ pub struct RawMatch {
     pub captures: Vec<(String, String)>,
     /// The byte range of a secret, which every output redacts.
     pub secret: Option<(usize, usize)>,
+    /// Whether the secret's checksum holds, for rules whose format has one.
+    pub checksum_valid: Option<bool>,
 }
 
 thread_local! {
@@ -144,6 +146,7 @@ pub fn run_queries(
                 end,
                 captures,
                 secret,
+                checksum_valid: None,
             });
         }
         drop(matches);
@@ -188,6 +191,10 @@ pub fn run_regexes(rules: &[Rule], rule_ids: &[usize], text: &SideText, out: &mu
                 end,
                 captures,
                 secret: secret.map(|s| (s.start(), s.end())),
+                checksum_valid: rm
+                    .checksum
+                    .zip(secret)
+                    .map(|(c, s)| c.holds(s.as_str())),
             });
         }
     }

@@ -220,6 +220,7 @@ impl<'r> Engine<'r> {
         let (mut findings, allowed) = semantics::resolve(self.rules, candidates);
         stats.allowed_by_comment = allowed;
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        one_finding_per_secret(&mut findings);
         notifications.sort();
         notifications.dedup();
         stats.elapsed = started.elapsed();
@@ -390,6 +391,47 @@ impl<'r> Engine<'r> {
         }
         res
     }
+}
+
+/// Where two secret findings overlap (a provider rule and a generic rule on the same token),
+/// keep only the more specific one: a provider rule over a `generic` one, then the higher
+/// confidence, then the longer match.
+fn one_finding_per_secret(findings: &mut Vec<Finding>) {
+    use crate::finding::Category;
+    let rank = |f: &Finding| {
+        (
+            !f.rule_id.contains("generic"),
+            f.confidence,
+            (f.region.end_line, f.region.end_column),
+            std::cmp::Reverse((f.region.start_line, f.region.start_column)),
+        )
+    };
+    let overlaps = |a: &Finding, b: &Finding| {
+        a.path == b.path
+            && a.side == b.side
+            && (a.region.start_line, a.region.start_column) < (b.region.end_line, b.region.end_column)
+            && (b.region.start_line, b.region.start_column) < (a.region.end_line, a.region.end_column)
+    };
+    let secrets: Vec<usize> = (0..findings.len())
+        .filter(|&i| findings[i].category == Category::Secrets)
+        .collect();
+    let mut drop = vec![false; findings.len()];
+    for (x, &i) in secrets.iter().enumerate() {
+        for &j in &secrets[x + 1..] {
+            if findings[j].path != findings[i].path {
+                break;
+            }
+            if !drop[i] && !drop[j] && overlaps(&findings[i], &findings[j]) {
+                if rank(&findings[i]) >= rank(&findings[j]) {
+                    drop[j] = true;
+                } else {
+                    drop[i] = true;
+                }
+            }
+        }
+    }
+    let mut keep = drop.iter().map(|d| !d);
+    findings.retain(|_| keep.next().unwrap_or(true));
 }
 
 /// Scan a change with a rule set: the engine's one entry point for callers.

@@ -42,6 +42,7 @@ pub struct Draft {
     snippet: String,
     context: SnippetContext,
     secret: Option<crate::finding::RedactedSecret>,
+    checksum_valid: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -245,6 +246,7 @@ pub fn new_side_candidate(
             snippet: excerpt(text, a, b, m.secret).0,
             context: context(text, a, b, (start_byte, end_byte), m.secret),
             secret: secret_of(text, &m),
+            checksum_valid: m.checksum_valid,
         })
     });
     let allowed = draft
@@ -301,6 +303,7 @@ pub fn old_side_candidate(
                         snippet,
                         context: context(new, line, line, (s, e), None),
                         secret,
+                        checksum_valid: m.checksum_valid,
                     }
                 }
                 _ => {
@@ -319,6 +322,7 @@ pub fn old_side_candidate(
                         snippet,
                         context: context(old, first, last_shown, (start_byte, end_byte), m.secret),
                         secret,
+                        checksum_valid: m.checksum_valid,
                     }
                 }
             }))
@@ -403,7 +407,12 @@ fn finding(rule: &Rule, d: Draft, fingerprint: &str) -> Finding {
         rule_id: rule.id.clone(),
         category: rule.category,
         severity: rule.severity,
-        confidence: rule.confidence,
+        // A checksum, where the format has one, says more than the rule's default.
+        confidence: match d.checksum_valid {
+            Some(true) => crate::finding::Confidence::High,
+            Some(false) => crate::finding::Confidence::Low,
+            None => rule.confidence,
+        },
         message: d.message,
         path: d.path,
         region: d.region,
@@ -411,6 +420,7 @@ fn finding(rule: &Rule, d: Draft, fingerprint: &str) -> Finding {
         snippet: d.snippet,
         fingerprint: fingerprint.to_string(),
         secret: d.secret,
+        checksum_valid: d.checksum_valid,
         provenance: None,
         context_first_line: d.context.first_line,
         context: d.context.text,

@@ -71,6 +71,7 @@ pub struct RegexMatcher {
     pub secret_group: Option<usize>,
     pub entropy: Option<f64>,
     pub allow: Vec<Regex>,
+    pub checksum: Option<crate::checksum::Checksum>,
 }
 
 /// Include/exclude globs over repository-relative paths.
@@ -364,5 +365,6 @@ fn compile_regex(src: &str, raw: &RawRule) -> Result<Matcher, CompileError> {
         secret_group,
         entropy: raw.entropy,
         allow,
+        checksum: raw.checksum,
     }))
 }

@@ -133,6 +133,10 @@ pub struct RawRule {
     /// Minimum Shannon entropy (bits per character) of the secret.
     #[serde(default)]
     pub entropy: Option<f64>,
+    /// A checksum the secret carries: valid raises the finding's confidence to high, invalid
+    /// lowers it to low (the finding is still reported).
+    #[serde(default)]
+    pub checksum: Option<crate::checksum::Checksum>,
     /// Regexes: a secret that matches one of them is not reported.
     #[serde(default)]
     pub allow: Vec<String>,

@@ -22,7 +22,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -52,7 +56,10 @@ impl Checksum {
 /// Build a GitHub-format token with a valid checksum from 30 base62 characters (for tests and
 /// rule examples: fake tokens that pass the check).
 pub fn github_token(prefix: &str, random30: &str) -> String {
-    format!("{prefix}{random30}{}", String::from_utf8_lossy(&base62_6(crc32(random30.as_bytes()))))
+    format!(
+        "{prefix}{random30}{}",
+        String::from_utf8_lossy(&base62_6(crc32(random30.as_bytes())))
+    )
 }
 
 #[cfg(test)]

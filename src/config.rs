@@ -11,6 +11,23 @@ use crate::finding::Severity;
 pub struct Config {
     #[serde(default)]
     pub scan: ScanConfig,
+    #[serde(default)]
+    pub allow: AllowConfig,
+}
+
+/// Project-wide exceptions: findings these cover are not reported.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AllowConfig {
+    /// Globs of paths whose findings are not reported.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// Regexes matched against a finding's secret (or matched text).
+    #[serde(default)]
+    pub regexes: Vec<String>,
+    /// Finding fingerprints (as in JSON `fingerprint` or SARIF `diffward/v1`).
+    #[serde(default)]
+    pub fingerprints: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -56,6 +73,9 @@ impl Config {
             if r.is_relative() {
                 *r = dir.join(&*r);
             }
+        }
+        for r in &cfg.allow.regexes {
+            regex::Regex::new(r).map_err(|e| err(format!("allow.regexes: `{r}`: {e}")))?;
         }
         if let Some(f) = &cfg.scan.fail_on {
             if f != "never" && parse_severity(f).is_none() {

@@ -201,7 +201,15 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
             .max_file_size
             .or(cfg.scan.max_file_size)
             .unwrap_or(ScanOptions::default().max_file_size),
+        allow_regexes: cfg
+            .allow
+            .regexes
+            .iter()
+            .filter_map(|r| regex::Regex::new(r).ok())
+            .collect(),
     };
+    let allowed_paths = glob_set(&cfg.allow.paths)
+        .map_err(|e| miette::miette!("diffward.toml: allow.paths: {e}"))?;
     let mut out = engine::ScanOutput::default();
     for cs in &change_sets {
         let mut part = engine::scan(cs, &rules, opts.clone());
@@ -210,6 +218,11 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
         }
         out.merge(part);
     }
+    // The project's allowlist: paths and fingerprints it accepts.
+    out.findings.retain(|f| {
+        !cfg.allow.fingerprints.contains(&f.fingerprint)
+            && !allowed_paths.as_ref().is_some_and(|g| g.is_match(&f.path))
+    });
     // Repository details only go into SARIF; they cost git calls, so only then.
     let mut repo_info = None;
     if args.format == Format::Sarif || args.sarif_output.is_some() {

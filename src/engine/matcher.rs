@@ -166,6 +166,11 @@ pub fn run_regexes(rules: &[Rule], rule_ids: &[usize], text: &SideText, out: &mu
         for caps in rm.regex.captures_iter(&text.text) {
             let Some(whole) = caps.get(0) else { continue };
             let secret = rm.secret_group.and_then(|g| caps.get(g));
+            if rm.secret_group.is_some() && secret.is_none() {
+                // The secret's group took no part in this match: there is nothing to report, and
+                // nothing that could be redacted.
+                continue;
+            }
             if let Some(s) = secret {
                 if rm.entropy.is_some_and(|min| entropy(s.as_str()) < min) {
                     continue;
@@ -191,10 +196,7 @@ pub fn run_regexes(rules: &[Rule], rule_ids: &[usize], text: &SideText, out: &mu
                 end,
                 captures,
                 secret: secret.map(|s| (s.start(), s.end())),
-                checksum_valid: rm
-                    .checksum
-                    .zip(secret)
-                    .map(|(c, s)| c.holds(s.as_str())),
+                checksum_valid: rm.checksum.zip(secret).map(|(c, s)| c.holds(s.as_str())),
             });
         }
     }

@@ -27,12 +27,16 @@ use text::{load, LoadError, SideText};
 pub struct ScanOptions {
     /// Files larger than this many bytes are skipped with a notification.
     pub max_file_size: u64,
+    /// A match whose secret (or, without one, whose text) matches one of these is dropped:
+    /// the project's allowlist from `diffward.toml`.
+    pub allow_regexes: Vec<regex::Regex>,
 }
 
 impl Default for ScanOptions {
     fn default() -> Self {
         ScanOptions {
             max_file_size: 2 * 1024 * 1024,
+            allow_regexes: Vec::new(),
         }
     }
 }
@@ -298,6 +302,13 @@ impl<'r> Engine<'r> {
                 }),
             }
         }
+        if !self.opts.allow_regexes.is_empty() {
+            out.retain(|m| {
+                let (s, e) = m.secret.unwrap_or((m.start, m.end));
+                let value = &text.text[s..e];
+                !self.opts.allow_regexes.iter().any(|re| re.is_match(value))
+            });
+        }
         out
     }
 
@@ -409,8 +420,10 @@ fn one_finding_per_secret(findings: &mut Vec<Finding>) {
     let overlaps = |a: &Finding, b: &Finding| {
         a.path == b.path
             && a.side == b.side
-            && (a.region.start_line, a.region.start_column) < (b.region.end_line, b.region.end_column)
-            && (b.region.start_line, b.region.start_column) < (a.region.end_line, a.region.end_column)
+            && (a.region.start_line, a.region.start_column)
+                < (b.region.end_line, b.region.end_column)
+            && (b.region.start_line, b.region.start_column)
+                < (a.region.end_line, a.region.end_column)
     };
     let secrets: Vec<usize> = (0..findings.len())
         .filter(|&i| findings[i].category == Category::Secrets)

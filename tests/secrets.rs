@@ -1,0 +1,186 @@
+//! The secrets pack as users see it: no output format ever holds a found secret in full, one
+//! secret gives one finding, a GitHub checksum sets the confidence, and `diffward.toml`
+//! allowlists work.
+
+mod common;
+
+use common::{diffward, TempRepo};
+use diffward::checksum::github_token;
+use diffward::rules::{Matcher, RuleSet};
+
+/// Every secrets rule's first `match` example, with the secret value its regex captures.
+fn secret_examples() -> Vec<(String, String, String)> {
+    let set = RuleSet::builtin().unwrap();
+    let mut out = Vec::new();
+    for rule in set
+        .rules
+        .iter()
+        .filter(|r| r.category.as_str() == "secrets")
+    {
+        let Matcher::Regex(rm) = &rule.matcher else {
+            continue;
+        };
+        let Some(group) = rm.secret_group else {
+            continue;
+        };
+        let ex = rule
+            .examples
+            .iter()
+            .find(|e| e.should_match)
+            .expect("a match example");
+        let text = ex.after.clone().unwrap();
+        let caps = rm.regex.captures(&text).expect("the example matches");
+        let secret = caps.get(group).unwrap().as_str().to_string();
+        out.push((ex.path.clone(), text, secret));
+    }
+    out
+}
+
+#[test]
+fn no_format_ever_prints_a_secret_in_full() {
+    let r = TempRepo::new();
+    r.write("README.md", "x\n");
+    r.commit_all("base");
+    let examples = secret_examples();
+    assert!(
+        examples.len() >= 60,
+        "the pack has {} secret rules",
+        examples.len()
+    );
+    for (i, (path, text, _)) in examples.iter().enumerate() {
+        r.write(&format!("case{i:03}/{path}"), text);
+    }
+    r.commit_all("secrets");
+    for format in ["human", "json", "sarif", "github"] {
+        let run = r.scan(&["scan", "--base", "HEAD~1", "--format", format]);
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        for (_, _, secret) in &examples {
+            // Short secrets (a 4-character password) could occur by chance; check real ones.
+            if secret.len() >= 12 {
+                let shown = secret.lines().find(|l| l.len() >= 12).unwrap_or(secret);
+                assert!(
+                    !run.stdout.contains(shown),
+                    "{format} output contains a secret: {shown}"
+                );
+            }
+        }
+    }
+    let json = r
+        .scan(&["scan", "--base", "HEAD~1", "--format", "json"])
+        .json();
+    let reported: std::collections::BTreeSet<String> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            f["path"]
+                .as_str()
+                .unwrap()
+                .split('/')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        reported.len(),
+        examples.len(),
+        "every example file is reported"
+    );
+}
+
+#[test]
+fn one_secret_gives_one_finding_and_the_checksum_sets_confidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let valid = github_token("ghp_", "FakeTokenBuiltForDiffwardTest1");
+    let mut broken = valid.clone();
+    let last = if valid.ends_with('Z') { "Y" } else { "Z" };
+    broken.replace_range(39..40, last);
+    std::fs::write(
+        dir.path().join("config.py"),
+        format!("GITHUB_TOKEN = \"{valid}\"\nOTHER_TOKEN = \"{broken}\"\n"),
+    )
+    .unwrap();
+    let run = diffward(dir.path(), &["scan", ".", "--format", "json"]);
+    let findings = run.json()["findings"].as_array().unwrap().clone();
+    // The generic assignment rule matches both lines too; the provider rule wins.
+    let ids: Vec<&str> = findings
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["secrets/github-token", "secrets/github-token"]);
+    assert_eq!(findings[0]["confidence"], "high");
+    assert_eq!(findings[0]["checksum_valid"], true);
+    assert_eq!(findings[1]["confidence"], "low");
+    assert_eq!(findings[1]["checksum_valid"], false);
+}
+
+#[test]
+fn private_keys_are_found_once_also_inside_json_strings() {
+    let dir = tempfile::tempdir().unwrap();
+    let body: String = (0..4)
+        .map(|i| format!("MIIEfakeKeyMaterialBuiltForTheTestsOnly{i:02}abcdefghijABCDEFGHIJ0123\n"))
+        .collect();
+    let pem = format!("-----BEGIN RSA PRIVATE KEY-----\n{body}-----END RSA PRIVATE KEY-----\n");
+    std::fs::write(dir.path().join("key.pem"), &pem).unwrap();
+    let json = serde_json::json!({ "type": "service_account", "private_key": pem }).to_string();
+    std::fs::write(dir.path().join("sa.json"), json).unwrap();
+    let run = diffward(dir.path(), &["scan", ".", "--format", "json"]);
+    let got: Vec<(String, String)> = run.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().into(),
+                f["path"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("secrets/private-key".to_string(), "key.pem".to_string()),
+            ("secrets/private-key".to_string(), "sa.json".to_string()),
+        ]
+    );
+    assert!(!run.stdout.contains("MIIEfakeKeyMaterial"));
+}
+
+#[test]
+fn config_allowlists_paths_regexes_and_fingerprints() {
+    let r = TempRepo::new();
+    r.write("README.md", "x\n");
+    r.commit_all("base");
+    let key = "AKIAZ7TESTFAKEKEY234";
+    r.write("tests/fixtures/aws.py", format!("KEY = '{key}'\n"));
+    r.write("app/a.py", format!("KEY = '{key}'\n"));
+    r.write(
+        "app/b.py",
+        "TOKEN = 'sk_live_FakeStripeKeyBuiltForTests0123'\n",
+    );
+    r.commit_all("keys");
+    let before = r.scan(&["scan", "--base", "HEAD~1", "--format", "json"]);
+    assert_eq!(before.findings().len(), 3);
+    let stripe_fp = before.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "app/b.py")
+        .unwrap()["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    r.write(
+        "diffward.toml",
+        format!("[allow]\npaths = [\"tests/fixtures/**\"]\nregexes = [\"^AKIAZ7TEST\"]\nfingerprints = [\"{stripe_fp}\"]\n"),
+    );
+    let after = r.scan(&["scan", "--base", "HEAD~1", "--format", "json"]);
+    assert_eq!(after.findings(), vec![], "{}", after.stdout);
+    assert_eq!(after.code, 0);
+
+    r.write("diffward.toml", "[allow]\nregexes = [\"(unclosed\"]\n");
+    let bad = r.scan(&["scan", "--base", "HEAD~1"]);
+    assert_eq!(bad.code, 2);
+    assert!(bad.stderr.contains("allow.regexes"), "{}", bad.stderr);
+}

@@ -47,6 +47,8 @@ pub struct ScanConfig {
     /// Paths (globs) never scanned.
     #[serde(default)]
     pub exclude: Vec<String>,
+    /// Secrets in test paths: `lower` (default: low confidence), `report`, or `skip`.
+    pub secrets_in_tests: Option<crate::engine::SecretsInTests>,
 }
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]

@@ -184,3 +184,39 @@ fn config_allowlists_paths_regexes_and_fingerprints() {
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("allow.regexes"), "{}", bad.stderr);
 }
+
+#[test]
+fn secrets_in_test_paths_get_low_confidence_unless_configured() {
+    let r = TempRepo::new();
+    r.write("README.md", "x\n");
+    r.commit_all("base");
+    let key = "sk_live_FakeStripeKeyBuiltForTests0123";
+    r.write("tests/test_billing.py", format!("KEY = '{key}'\n"));
+    r.write("app/billing.py", format!("KEY = '{key}'\n"));
+    r.commit_all("keys");
+    let run = r.scan(&["scan", "--base", "HEAD~1", "--format", "json"]);
+    let conf: Vec<(String, String)> = run.json()["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().into(),
+                f["confidence"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        conf,
+        vec![
+            ("app/billing.py".to_string(), "high".to_string()),
+            ("tests/test_billing.py".to_string(), "low".to_string()),
+        ]
+    );
+    r.write("diffward.toml", "[scan]\nsecrets-in-tests = \"skip\"\n");
+    let run = r.scan(&["scan", "--base", "HEAD~1", "--format", "json"]);
+    assert_eq!(
+        run.findings(),
+        vec![("secrets/stripe-live-key".into(), "app/billing.py".into(), 1)]
+    );
+}

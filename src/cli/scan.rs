@@ -201,6 +201,7 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
             .max_file_size
             .or(cfg.scan.max_file_size)
             .unwrap_or(ScanOptions::default().max_file_size),
+        secrets_in_tests: cfg.scan.secrets_in_tests.unwrap_or_default(),
         allow_regexes: cfg
             .allow
             .regexes

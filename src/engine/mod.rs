@@ -30,6 +30,47 @@ pub struct ScanOptions {
     /// A match whose secret (or, without one, whose text) matches one of these is dropped:
     /// the project's allowlist from `diffward.toml`.
     pub allow_regexes: Vec<regex::Regex>,
+    /// What to do with secrets found in test paths (tests/, fixtures/, *_test.*, *.spec.*).
+    pub secrets_in_tests: SecretsInTests,
+}
+
+/// Secrets in test files are often fake values built for the test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SecretsInTests {
+    /// Report them at low confidence (a valid checksum keeps its high confidence).
+    #[default]
+    Lower,
+    /// Report them like any other.
+    Report,
+    /// Leave them out.
+    Skip,
+}
+
+/// Whether a path looks like test code or test data.
+pub fn is_test_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let file = lower.rsplit('/').next().unwrap_or(&lower);
+    lower.split('/').any(|seg| {
+        matches!(
+            seg,
+            "test"
+                | "tests"
+                | "__tests__"
+                | "spec"
+                | "specs"
+                | "fixtures"
+                | "testdata"
+                | "testing"
+                | "__fixtures__"
+                | "mocks"
+                | "__mocks__"
+        )
+    }) || file.starts_with("test_")
+        || file.contains("_test.")
+        || file.contains(".test.")
+        || file.contains(".spec.")
+        || file.contains("_spec.")
 }
 
 impl Default for ScanOptions {
@@ -37,6 +78,7 @@ impl Default for ScanOptions {
         ScanOptions {
             max_file_size: 2 * 1024 * 1024,
             allow_regexes: Vec::new(),
+            secrets_in_tests: SecretsInTests::default(),
         }
     }
 }
@@ -225,6 +267,7 @@ impl<'r> Engine<'r> {
         stats.allowed_by_comment = allowed;
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         one_finding_per_secret(&mut findings);
+        self.apply_secrets_in_tests(&mut findings);
         notifications.sort();
         notifications.dedup();
         stats.elapsed = started.elapsed();
@@ -232,6 +275,22 @@ impl<'r> Engine<'r> {
             findings,
             notifications,
             stats,
+        }
+    }
+
+    fn apply_secrets_in_tests(&self, findings: &mut Vec<Finding>) {
+        use crate::finding::{Category, Confidence};
+        let in_tests = |f: &Finding| f.category == Category::Secrets && is_test_path(&f.path);
+        match self.opts.secrets_in_tests {
+            SecretsInTests::Report => {}
+            SecretsInTests::Skip => findings.retain(|f| !in_tests(f)),
+            SecretsInTests::Lower => {
+                for f in findings.iter_mut().filter(|f| in_tests(f)) {
+                    if f.checksum_valid != Some(true) {
+                        f.confidence = Confidence::Low;
+                    }
+                }
+            }
         }
     }
 

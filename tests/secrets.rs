@@ -20,7 +20,8 @@ fn secret_examples() -> Vec<(String, String, String)> {
         let Matcher::Regex(rm) = &rule.matcher else {
             continue;
         };
-        let Some(group) = rm.secret_group else {
+        let compiled = rm.compiled().expect("the built-in regex compiles");
+        let Some(group) = compiled.secret_group else {
             continue;
         };
         let ex = rule
@@ -29,7 +30,7 @@ fn secret_examples() -> Vec<(String, String, String)> {
             .find(|e| e.should_match)
             .expect("a match example");
         let text = ex.after.clone().unwrap();
-        let caps = rm.regex.captures(&text).expect("the example matches");
+        let caps = compiled.regex.captures(&text).expect("the example matches");
         let secret = caps.get(group).unwrap().as_str().to_string();
         out.push((ex.path.clone(), text, secret));
     }

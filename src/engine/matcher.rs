@@ -163,10 +163,13 @@ pub fn run_regexes(rules: &[Rule], rule_ids: &[usize], text: &SideText, out: &mu
         let Matcher::Regex(rm) = &rules[ri].matcher else {
             continue;
         };
-        for caps in rm.regex.captures_iter(&text.text) {
+        let Some(compiled) = rm.compiled() else {
+            continue;
+        };
+        for caps in compiled.regex.captures_iter(&text.text) {
             let Some(whole) = caps.get(0) else { continue };
-            let secret = rm.secret_group.and_then(|g| caps.get(g));
-            if rm.secret_group.is_some() && secret.is_none() {
+            let secret = compiled.secret_group.and_then(|g| caps.get(g));
+            if compiled.secret_group.is_some() && secret.is_none() {
                 // The secret's group took no part in this match: there is nothing to report, and
                 // nothing that could be redacted.
                 continue;
@@ -175,14 +178,14 @@ pub fn run_regexes(rules: &[Rule], rule_ids: &[usize], text: &SideText, out: &mu
                 if rm.entropy.is_some_and(|min| entropy(s.as_str()) < min) {
                     continue;
                 }
-                if rm.allow.iter().any(|a| a.is_match(s.as_str())) {
+                if compiled.allow.iter().any(|a| a.is_match(s.as_str())) {
                     continue;
                 }
-            } else if rm.allow.iter().any(|a| a.is_match(whole.as_str())) {
+            } else if compiled.allow.iter().any(|a| a.is_match(whole.as_str())) {
                 continue;
             }
             let mut captures = Vec::new();
-            for (i, name) in rm.regex.capture_names().enumerate() {
+            for (i, name) in compiled.regex.capture_names().enumerate() {
                 if let (Some(n), Some(c)) = (name, caps.get(i)) {
                     captures.push((n.to_string(), c.as_str().to_string()));
                 }

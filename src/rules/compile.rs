@@ -1,6 +1,8 @@
 //! Compiling `RawRule`s into `Rule`s that cannot be invalid: every regex, query and glob is built
 //! here, so a broken rule fails at load time with its file, line and column.
 
+use std::sync::OnceLock;
+
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use regex::Regex;
 
@@ -35,7 +37,7 @@ pub struct Rule {
 impl Rule {
     /// Whether the rule is a regex rule that holds secrets, which every output must redact.
     pub fn has_secret(&self) -> bool {
-        matches!(&self.matcher, Matcher::Regex(r) if r.secret_group.is_some())
+        matches!(&self.matcher, Matcher::Regex(r) if r.has_secret())
     }
 
     /// Whether the rule looks at files of this language (`None`: plain text).
@@ -64,14 +66,92 @@ pub enum Matcher {
     Regex(RegexMatcher),
 }
 
+/// A regex rule's matcher. The regexes are compiled on first use: building a hundred secret
+/// patterns costs tens of milliseconds, which a scan of a small change should not pay for rules
+/// its files never reach. User rule files are compiled at load time (`compile_all`).
 pub struct RegexMatcher {
-    pub regex: Regex,
-    /// The capture group holding the secret; `None` when the rule has no secret group and the
-    /// match is not a secret (a regex rule outside the secrets category without `secret-group`).
-    pub secret_group: Option<usize>,
+    source: String,
+    group: Option<RawGroup>,
+    /// Secrets rules have a secret group even when the file does not name one.
+    secrets_category: bool,
+    allow_sources: Vec<String>,
+    compiled: OnceLock<Option<CompiledRegex>>,
     pub entropy: Option<f64>,
-    pub allow: Vec<Regex>,
     pub checksum: Option<crate::checksum::Checksum>,
+}
+
+/// The compiled parts of a `RegexMatcher`.
+pub struct CompiledRegex {
+    pub regex: Regex,
+    /// The capture group holding the secret; `None` when the match is not a secret (a regex
+    /// rule outside the secrets category without `secret-group`).
+    pub secret_group: Option<usize>,
+    pub allow: Vec<Regex>,
+}
+
+impl RegexMatcher {
+    /// Whether matches of this rule are secrets (redacted everywhere).
+    pub fn has_secret(&self) -> bool {
+        self.group.is_some() || self.secrets_category
+    }
+
+    /// The compiled regexes, built on first use.
+    pub fn compiled(&self) -> Option<&CompiledRegex> {
+        self.compiled.get_or_init(|| self.build().ok()).as_ref()
+    }
+
+    /// Compile now, reporting what is wrong.
+    pub fn compile_all(&self) -> Result<(), CompileError> {
+        if self.compiled.get().is_none() {
+            let built = self.build()?;
+            let _ = self.compiled.set(Some(built));
+        }
+        Ok(())
+    }
+
+    fn build(&self) -> Result<CompiledRegex, CompileError> {
+        let regex = Regex::new(&self.source).map_err(|e| {
+            CompileError::new("regex", format!("invalid regex: {e}")).with_help(
+                "the syntax is Rust's `regex` crate; use (?-u:\\b) for fast word boundaries",
+            )
+        })?;
+        let secret_group = match &self.group {
+            Some(RawGroup::Index(i)) => {
+                if *i >= regex.captures_len() {
+                    return Err(CompileError::new(
+                        "secret-group",
+                        format!("the regex has no capture group {i}"),
+                    ));
+                }
+                Some(*i)
+            }
+            Some(RawGroup::Name(n)) => Some(
+                regex
+                    .capture_names()
+                    .position(|c| c == Some(n.as_str()))
+                    .ok_or_else(|| {
+                        CompileError::new(
+                            "secret-group",
+                            format!("the regex has no group named `{n}`"),
+                        )
+                    })?,
+            ),
+            None if self.secrets_category => Some(if regex.captures_len() > 1 { 1 } else { 0 }),
+            None => None,
+        };
+        let allow = self
+            .allow_sources
+            .iter()
+            .map(|a| {
+                Regex::new(a).map_err(|e| CompileError::new("allow", format!("invalid regex: {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(CompiledRegex {
+            regex,
+            secret_group,
+            allow,
+        })
+    }
 }
 
 /// Include/exclude globs over repository-relative paths.
@@ -208,7 +288,7 @@ pub fn compile(raw: RawRule, origin: &str, eager: bool) -> Result<Rule, CompileE
                 .with_help("add a `query:` (tree-sitter) or a `regex:`"))
         }
         (Some(q), None) => compile_query(q, &raw, eager)?,
-        (None, Some(r)) => (compile_regex(r, &raw)?, None),
+        (None, Some(r)) => (compile_regex(r, &raw, eager)?, None),
     };
 
     if raw.keywords.iter().any(|k| k.is_empty()) {
@@ -313,38 +393,7 @@ fn compile_query(
     Ok((Matcher::Query(matcher), derive_prefilter(src)))
 }
 
-fn compile_regex(src: &str, raw: &RawRule) -> Result<Matcher, CompileError> {
-    let regex = Regex::new(src).map_err(|e| {
-        CompileError::new("regex", format!("invalid regex: {e}"))
-            .with_help("the syntax is Rust's `regex` crate; use (?-u:\\b) for fast word boundaries")
-    })?;
-    let secret_group = match &raw.secret_group {
-        Some(RawGroup::Index(i)) => {
-            if *i >= regex.captures_len() {
-                return Err(CompileError::new(
-                    "secret-group",
-                    format!("the regex has no capture group {i}"),
-                ));
-            }
-            Some(*i)
-        }
-        Some(RawGroup::Name(n)) => {
-            let idx = regex
-                .capture_names()
-                .position(|c| c == Some(n.as_str()))
-                .ok_or_else(|| {
-                    CompileError::new(
-                        "secret-group",
-                        format!("the regex has no group named `{n}`"),
-                    )
-                })?;
-            Some(idx)
-        }
-        None if raw.category == Category::Secrets => {
-            Some(if regex.captures_len() > 1 { 1 } else { 0 })
-        }
-        None => None,
-    };
+fn compile_regex(src: &str, raw: &RawRule, eager: bool) -> Result<Matcher, CompileError> {
     if let Some(e) = raw.entropy {
         if !(0.0..=8.0).contains(&e) {
             return Err(CompileError::new(
@@ -353,18 +402,17 @@ fn compile_regex(src: &str, raw: &RawRule) -> Result<Matcher, CompileError> {
             ));
         }
     }
-    let allow = raw
-        .allow
-        .iter()
-        .map(|a| {
-            Regex::new(a).map_err(|e| CompileError::new("allow", format!("invalid regex: {e}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Matcher::Regex(RegexMatcher {
-        regex,
-        secret_group,
+    let matcher = RegexMatcher {
+        source: src.to_string(),
+        group: raw.secret_group.clone(),
+        secrets_category: raw.category == Category::Secrets,
+        allow_sources: raw.allow.clone(),
+        compiled: OnceLock::new(),
         entropy: raw.entropy,
-        allow,
         checksum: raw.checksum,
-    }))
+    };
+    if eager {
+        matcher.compile_all()?;
+    }
+    Ok(Matcher::Regex(matcher))
 }

@@ -436,13 +436,7 @@ impl<'r> Engine<'r> {
         if let Some(n) = &new {
             for m in self.run_side(lang, n, &new_rules, &mut res.notifications, &f.path) {
                 res.candidates.push(semantics::new_side_candidate(
-                    self.rules,
-                    index,
-                    f,
-                    n,
-                    old.as_ref(),
-                    &changes,
-                    m,
+                    self.rules, index, f, n, &changes, m,
                 ));
             }
         }

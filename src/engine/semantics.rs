@@ -201,7 +201,6 @@ pub fn new_side_candidate(
     file: usize,
     f: &FileChange,
     text: &SideText,
-    _old: Option<&SideText>,
     changes: &LineChanges,
     m: RawMatch,
 ) -> Candidate {

@@ -599,3 +599,22 @@ fn allow_comments_with_a_reason_silence_a_finding() {
     );
     assert_eq!(run.json()["summary"]["allowed_by_comment"], 2);
 }
+
+#[test]
+fn a_missing_path_or_an_empty_patch_is_a_usage_error() {
+    let r = repo_with(&[]);
+    let run = r.scan(&["scan", "no/such/dir"]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("no such file or folder: no/such/dir"),
+        "{}",
+        run.stderr
+    );
+    let run = diffward_stdin(r.path(), &["scan", "--patch", "-"], "this is not a diff\n");
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("the patch holds no file changes"),
+        "{}",
+        run.stderr
+    );
+}

@@ -73,6 +73,15 @@ fn read_changes(input: &Input, cwd: &Path) -> miette::Result<Vec<ChangeSet>> {
             let root = Repo::discover(cwd)
                 .map(|r| r.root)
                 .unwrap_or_else(|_| cwd.to_path_buf());
+            if let Some(missing) = p.iter().find(|p| !p.exists()) {
+                return Err(miette::miette!(
+                    code = "diffward::usage",
+                    help =
+                        "check the path; `diffward scan` with no path scans the uncommitted change",
+                    "no such file or folder: {}",
+                    missing.display()
+                ));
+            }
             paths::collect(&root, p)
         }
         Input::Range { base, head } => Repo::discover(cwd)?.range(base, head)?,
@@ -94,7 +103,19 @@ fn read_changes(input: &Input, cwd: &Path) -> miette::Result<Vec<ChangeSet>> {
             let root = Repo::discover(cwd)
                 .map(|r| r.root)
                 .unwrap_or_else(|_| cwd.to_path_buf());
-            crate::source::patch::from_patch(&root, &text, if p == "-" { "<stdin>" } else { p })?
+            let cs = crate::source::patch::from_patch(
+                &root,
+                &text,
+                if p == "-" { "<stdin>" } else { p },
+            )?;
+            if cs.files.is_empty() && !text.trim().is_empty() {
+                return Err(miette::miette!(
+                    code = "diffward::patch",
+                    help = "pass a unified diff, for example the output of `git diff`",
+                    "the patch holds no file changes"
+                ));
+            }
+            cs
         }
         Input::PrePush => unreachable!("handled above"),
     }])

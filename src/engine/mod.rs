@@ -419,22 +419,17 @@ impl<'r> Engine<'r> {
         res.stats.files_scanned = 1;
         if let Some(n) = &new {
             res.stats.bytes_scanned = n.text.len() as u64;
-            res.stats.added_lines = if changes.is_all_added() {
-                u64::from(n.line_count())
-            } else {
-                (0..n.line_count()).filter(|&l| changes.is_added(l)).count() as u64
-            };
+            res.stats.added_lines = changes.added_count(n.line_count());
         }
-        let (new_rules, old_rules): (Vec<usize>, Vec<usize>) = (
-            rules.clone(),
-            rules
-                .iter()
-                .copied()
-                .filter(|&r| self.rules.rules[r].diff != DiffMode::Any)
-                .collect(),
-        );
+        // `any` rules look at the new side only; the old side serves `added` (cancellation) and
+        // `removed` rules.
+        let old_rules: Vec<usize> = rules
+            .iter()
+            .copied()
+            .filter(|&r| self.rules.rules[r].diff != DiffMode::Any)
+            .collect();
         if let Some(n) = &new {
-            for m in self.run_side(lang, n, &new_rules, &mut res.notifications, &f.path) {
+            for m in self.run_side(lang, n, &rules, &mut res.notifications, &f.path) {
                 res.candidates.push(semantics::new_side_candidate(
                     self.rules, index, f, n, &changes, m,
                 ));

@@ -103,6 +103,15 @@ impl LineChanges {
         self.all_removed || self.hunks.iter().any(|h| h.old_len > 0)
     }
 
+    /// How many lines of a new side with `line_count` lines were added.
+    pub fn added_count(&self, line_count: u32) -> u64 {
+        if self.all_added {
+            u64::from(line_count)
+        } else {
+            self.hunks.iter().map(|h| u64::from(h.new_len)).sum()
+        }
+    }
+
     /// Whether the new side's line (0-based) was added.
     pub fn is_added(&self, line: u32) -> bool {
         self.all_added

@@ -12,6 +12,7 @@ use crate::finding::Notification;
 pub fn collect(root: &Path, paths: &[PathBuf]) -> ChangeSet {
     let mut files = Vec::new();
     let mut notifications = Vec::new();
+    let cwd = std::env::current_dir().unwrap_or_default();
     for p in paths {
         if !p.exists() {
             notifications.push(Notification {
@@ -45,7 +46,7 @@ pub fn collect(root: &Path, paths: &[PathBuf]) -> ChangeSet {
         let (paths, errors) = found.into_inner().unwrap_or_else(|e| e.into_inner());
         for path in paths {
             files.push(FileChange {
-                path: relative(root, &path),
+                path: relative(root, &cwd, &path),
                 old_path: None,
                 old: Content::Absent,
                 new: Content::Disk(path),
@@ -70,13 +71,11 @@ pub fn collect(root: &Path, paths: &[PathBuf]) -> ChangeSet {
     }
 }
 
-fn relative(root: &Path, p: &Path) -> String {
+fn relative(root: &Path, cwd: &Path, p: &Path) -> String {
     let abs = if p.is_absolute() {
         p.to_path_buf()
     } else {
-        std::env::current_dir()
-            .map(|c| c.join(p))
-            .unwrap_or_else(|_| p.to_path_buf())
+        cwd.join(p)
     };
     let abs = normalize(&abs);
     match abs.strip_prefix(root) {

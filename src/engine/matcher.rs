@@ -168,7 +168,7 @@ pub fn run_regexes(rules: &[Rule], rule_ids: &[usize], text: &SideText, out: &mu
         };
         for caps in compiled.regex.captures_iter(&text.text) {
             let Some(whole) = caps.get(0) else { continue };
-            let secret = compiled.secret_group.and_then(|g| caps.get(g));
+            let secret = compiled.secret_group.as_ref().and_then(|g| g.pick(&caps));
             if compiled.secret_group.is_some() && secret.is_none() {
                 // The secret's group took no part in this match: there is nothing to report, and
                 // nothing that could be redacted.

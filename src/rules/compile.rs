@@ -85,8 +85,29 @@ pub struct CompiledRegex {
     pub regex: Regex,
     /// The capture group holding the secret; `None` when the match is not a secret (a regex
     /// rule outside the secrets category without `secret-group`).
-    pub secret_group: Option<usize>,
+    pub secret_group: Option<SecretGroup>,
     pub allow: Vec<Regex>,
+}
+
+/// Which capture group of a regex holds the secret.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SecretGroup {
+    /// This group (0: the whole match).
+    Index(usize),
+    /// The first of these unnamed groups that took part in the match: a rule with alternatives
+    /// (a prefixed token, or a bare value after a provider's variable name) puts each in its own
+    /// group without naming them.
+    FirstUnnamed(Vec<usize>),
+}
+
+impl SecretGroup {
+    /// The secret's text and span in one match.
+    pub fn pick<'h>(&self, caps: &regex::Captures<'h>) -> Option<regex::Match<'h>> {
+        match self {
+            SecretGroup::Index(i) => caps.get(*i),
+            SecretGroup::FirstUnnamed(groups) => groups.iter().find_map(|&g| caps.get(g)),
+        }
+    }
 }
 
 impl RegexMatcher {
@@ -123,9 +144,9 @@ impl RegexMatcher {
                         format!("the regex has no capture group {i}"),
                     ));
                 }
-                Some(*i)
+                Some(SecretGroup::Index(*i))
             }
-            Some(RawGroup::Name(n)) => Some(
+            Some(RawGroup::Name(n)) => Some(SecretGroup::Index(
                 regex
                     .capture_names()
                     .position(|c| c == Some(n.as_str()))
@@ -135,8 +156,22 @@ impl RegexMatcher {
                             format!("the regex has no group named `{n}`"),
                         )
                     })?,
-            ),
-            None if self.secrets_category => Some(if regex.captures_len() > 1 { 1 } else { 0 }),
+            )),
+            None if self.secrets_category => {
+                match regex.capture_names().position(|c| c == Some("secret")) {
+                    Some(i) => Some(SecretGroup::Index(i)),
+                    None if regex.captures_len() > 1 => Some(SecretGroup::FirstUnnamed(
+                        regex
+                            .capture_names()
+                            .enumerate()
+                            .skip(1)
+                            .filter(|(_, n)| n.is_none())
+                            .map(|(i, _)| i)
+                            .collect(),
+                    )),
+                    None => Some(SecretGroup::Index(0)),
+                }
+            }
             None => None,
         };
         let allow = self

@@ -123,8 +123,9 @@ pub struct RawRule {
     /// A regular expression (Rust `regex` syntax) run over the whole text of a file.
     #[serde(default)]
     pub regex: Option<String>,
-    /// The capture group of `regex` that holds the secret; defaults to 1 when the regex has a
-    /// group, else the whole match. Secrets are redacted in every output.
+    /// The capture group of `regex` that holds the secret. Defaults to the group named `secret`,
+    /// else the first unnamed group that took part in the match (so alternatives can each have
+    /// their own group), else the whole match. Secrets are redacted in every output.
     #[serde(default)]
     pub secret_group: Option<RawGroup>,
     /// Literals, one of which must occur in a file (case-insensitive) for the rule to run on it.

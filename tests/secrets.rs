@@ -21,7 +21,7 @@ fn secret_examples() -> Vec<(String, String, String)> {
             continue;
         };
         let compiled = rm.compiled().expect("the built-in regex compiles");
-        let Some(group) = compiled.secret_group else {
+        let Some(group) = &compiled.secret_group else {
             continue;
         };
         let ex = rule
@@ -31,7 +31,7 @@ fn secret_examples() -> Vec<(String, String, String)> {
             .expect("a match example");
         let text = ex.after.clone().unwrap();
         let caps = compiled.regex.captures(&text).expect("the example matches");
-        let secret = caps.get(group).unwrap().as_str().to_string();
+        let secret = group.pick(&caps).unwrap().as_str().to_string();
         out.push((ex.path.clone(), text, secret));
     }
     out

@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use streaming_iterator::StreamingIterator;
 use tree_sitter::{Parser, QueryCursor, QueryCursorOptions, Tree};
 
+use super::placeholder;
 use super::text::SideText;
 use crate::lang::Lang;
 use crate::rules::{Matcher, Rule};
@@ -66,6 +67,15 @@ pub fn entropy(s: &str) -> f64 {
             -p * p.log2()
         })
         .sum()
+}
+
+/// Whether `s` has less entropy than `min` bits per character asks for. A string of n characters
+/// holds at most log2(n) bits per character, so a fixed bar would reject every short password
+/// (`4ian1234`: 2.75 bits, the most 8 characters can hold is 3); short strings are held to
+/// 0.4 bits below their maximum instead.
+pub fn too_plain(s: &str, min: f64) -> bool {
+    let n = s.chars().count().max(1) as f64;
+    entropy(s) < min.min(n.log2() - 0.4)
 }
 
 /// In-progress matches a query may hold at once. Patterns with unordered siblings can otherwise
@@ -175,10 +185,13 @@ pub fn run_regexes(rules: &[Rule], rule_ids: &[usize], text: &SideText, out: &mu
                 continue;
             }
             if let Some(s) = secret {
-                if rm.entropy.is_some_and(|min| entropy(s.as_str()) < min) {
+                if rm.entropy.is_some_and(|min| too_plain(s.as_str(), min)) {
                     continue;
                 }
                 if compiled.allow.iter().any(|a| a.is_match(s.as_str())) {
+                    continue;
+                }
+                if rm.entropy.is_some() && placeholder::is_made_up(s.as_str()) {
                     continue;
                 }
             } else if compiled.allow.iter().any(|a| a.is_match(whole.as_str())) {

@@ -5,6 +5,7 @@
 //! The engine reads a `ChangeSet` and returns plain `Finding`s; it never prints.
 
 pub mod matcher;
+mod placeholder;
 mod semantics;
 pub mod text;
 

@@ -131,7 +131,9 @@ pub struct RawRule {
     /// Literals, one of which must occur in a file (case-insensitive) for the rule to run on it.
     #[serde(default)]
     pub keywords: Vec<String>,
-    /// Minimum Shannon entropy (bits per character) of the secret.
+    /// Minimum Shannon entropy (bits per character) of the secret; a short secret is held to a
+    /// lower bar (0.4 below the most its length can hold). With `entropy` set, a secret holding
+    /// a documentation run (`ABCDEFGH`, `12345678`, `a1b2c3d4`) is not reported either.
     #[serde(default)]
     pub entropy: Option<f64>,
     /// A checksum the secret carries: valid raises the finding's confidence to high, invalid

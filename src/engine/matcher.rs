@@ -12,7 +12,8 @@ use tree_sitter::{Parser, QueryCursor, QueryCursorOptions, Tree};
 use super::placeholder;
 use super::text::SideText;
 use crate::lang::Lang;
-use crate::rules::{Matcher, Rule};
+use crate::rules::{Matcher, RegexMatcher, Rule};
+use regex::Regex;
 
 /// One match of one rule, before the diff semantics decide whether it is reported.
 #[derive(Debug, Clone)]
@@ -107,6 +108,7 @@ pub fn run_queries(
         };
         let names = cq.query.capture_names();
         let secret_capture = cq.query.capture_index_for_name("secret");
+        let allow = qm.secret_filter.allow();
         let deadline = Instant::now() + QUERY_BUDGET;
         let mut timed_out = false;
         let mut over_time = |_: &tree_sitter::QueryCursorState| {
@@ -137,18 +139,30 @@ pub fn run_queries(
                         .unwrap_or(0),
                 ),
             };
+            if let Some(inner) = &qm.inner {
+                if let Some(hay) = text.text.get(start..end) {
+                    regex_matches(ri, inner, hay, start, out);
+                }
+                continue;
+            }
             let mut captures = Vec::new();
             let mut secret = None;
             for c in m.captures {
                 let name = names[c.index as usize];
                 if Some(c.index) == secret_capture {
-                    secret = Some((c.node.start_byte(), c.node.end_byte()));
+                    secret = Some(string_body(src, c.node.start_byte(), c.node.end_byte()));
                 }
                 if name == "match" || name.starts_with('_') {
                     continue;
                 }
                 let t = c.node.utf8_text(src).unwrap_or_default().to_string();
                 captures.push((name.to_string(), t));
+            }
+            if let Some((s, e)) = secret {
+                let body = text.text.get(s..e).unwrap_or_default();
+                if !passes(qm.secret_filter.entropy, allow, body) {
+                    continue;
+                }
             }
             out.push(RawMatch {
                 rule: ri,
@@ -170,52 +184,96 @@ pub fn run_queries(
 /// Run the regex rules `rule_ids` over a text.
 pub fn run_regexes(rules: &[Rule], rule_ids: &[usize], text: &SideText, out: &mut Vec<RawMatch>) {
     for &ri in rule_ids {
-        let Matcher::Regex(rm) = &rules[ri].matcher else {
-            continue;
-        };
-        let Some(compiled) = rm.compiled() else {
-            continue;
-        };
-        for caps in compiled.regex.captures_iter(&text.text) {
-            let Some(whole) = caps.get(0) else { continue };
-            let secret = compiled.secret_group.as_ref().and_then(|g| g.pick(&caps));
-            if compiled.secret_group.is_some() && secret.is_none() {
-                // The secret's group took no part in this match: there is nothing to report, and
-                // nothing that could be redacted.
-                continue;
-            }
-            if let Some(s) = secret {
-                if rm.entropy.is_some_and(|min| too_plain(s.as_str(), min)) {
-                    continue;
-                }
-                if compiled.allow.iter().any(|a| a.is_match(s.as_str())) {
-                    continue;
-                }
-                if rm.entropy.is_some() && placeholder::is_made_up(s.as_str()) {
-                    continue;
-                }
-            } else if compiled.allow.iter().any(|a| a.is_match(whole.as_str())) {
-                continue;
-            }
-            let mut captures = Vec::new();
-            for (i, name) in compiled.regex.capture_names().enumerate() {
-                if let (Some(n), Some(c)) = (name, caps.get(i)) {
-                    captures.push((n.to_string(), c.as_str().to_string()));
-                }
-            }
-            // The finding is the secret, else a group named `match`, else the whole match.
-            let located = secret.or_else(|| caps.name("match")).unwrap_or(whole);
-            let (start, end) = (located.start(), located.end());
-            out.push(RawMatch {
-                rule: ri,
-                start,
-                end,
-                captures,
-                secret: secret.map(|s| (s.start(), s.end())),
-                checksum_valid: rm.checksum.zip(secret).map(|(c, s)| c.holds(s.as_str())),
-            });
+        if let Matcher::Regex(rm) = &rules[ri].matcher {
+            regex_matches(ri, rm, &text.text, 0, out);
         }
     }
+}
+
+/// The matches of rule `ri`'s regex in `hay`, which starts at byte `base` of the side's text.
+fn regex_matches(ri: usize, rm: &RegexMatcher, hay: &str, base: usize, out: &mut Vec<RawMatch>) {
+    let Some(compiled) = rm.compiled() else {
+        return;
+    };
+    for caps in compiled.regex.captures_iter(hay) {
+        let Some(whole) = caps.get(0) else { continue };
+        let secret = compiled.secret_group.as_ref().and_then(|g| g.pick(&caps));
+        if compiled.secret_group.is_some() && secret.is_none() {
+            // The secret's group took no part in this match: there is nothing to report, and
+            // nothing that could be redacted.
+            continue;
+        }
+        if let Some(s) = secret {
+            if !passes(rm.entropy, &compiled.allow, s.as_str()) {
+                continue;
+            }
+        } else if compiled.allow.iter().any(|a| a.is_match(whole.as_str())) {
+            continue;
+        }
+        let mut captures = Vec::new();
+        for (i, name) in compiled.regex.capture_names().enumerate() {
+            if let (Some(n), Some(c)) = (name, caps.get(i)) {
+                captures.push((n.to_string(), c.as_str().to_string()));
+            }
+        }
+        // The finding is the secret, else a group named `match`, else the whole match.
+        let located = secret.or_else(|| caps.name("match")).unwrap_or(whole);
+        out.push(RawMatch {
+            rule: ri,
+            start: base + located.start(),
+            end: base + located.end(),
+            captures,
+            secret: secret.map(|s| (base + s.start(), base + s.end())),
+            checksum_valid: rm.checksum.zip(secret).map(|(c, s)| c.holds(s.as_str())),
+        });
+    }
+}
+
+/// Whether a secret passes a rule's filters: enough entropy (and, when the rule asks for
+/// randomness, no documentation run like `ABCDEFGH`), and no `allow` regex matches it.
+fn passes(min_entropy: Option<f64>, allow: &[Regex], secret: &str) -> bool {
+    if let Some(min) = min_entropy {
+        if too_plain(secret, min) || placeholder::is_made_up(secret) {
+            return false;
+        }
+    }
+    !allow.iter().any(|a| a.is_match(secret))
+}
+
+/// The body of a string literal node: without a prefix (`r`, `b`, `f`, `u`), its quotes
+/// (single, triple, backtick) and a raw string's `#`s. Other nodes are returned whole.
+fn string_body(src: &[u8], start: usize, end: usize) -> (usize, usize) {
+    let node = &src[start..end];
+    let prefix = node
+        .iter()
+        .take_while(|c| {
+            matches!(
+                c,
+                b'r' | b'b' | b'f' | b'u' | b'R' | b'B' | b'F' | b'U' | b'#'
+            )
+        })
+        .count();
+    let hashes = node[..prefix].iter().filter(|&&c| c == b'#').count();
+    let rest = &node[prefix..];
+    let Some(&q) = rest.first() else {
+        return (start, end);
+    };
+    if !matches!(q, b'"' | b'\'' | b'`') {
+        return (start, end);
+    }
+    let quotes = if rest.len() >= 6
+        && rest[..3].iter().all(|&c| c == q)
+        && rest[rest.len() - 3..].iter().all(|&c| c == q)
+    {
+        3
+    } else {
+        1
+    };
+    let close = quotes + hashes;
+    if rest.len() < quotes + close || rest[rest.len() - close] != q {
+        return (start, end);
+    }
+    (start + prefix + quotes, end - close)
 }
 
 #[cfg(test)]

@@ -336,7 +336,8 @@ impl<'r> Engine<'r> {
         notes: &mut Vec<Notification>,
         path: &str,
     ) -> Vec<RawMatch> {
-        let rules = self.prefilter(rules, &text.text);
+        let mut rules = self.prefilter(rules, &text.text);
+        rules.retain(|&r| self.rules.rules[r].may_match(&text.text));
         let mut out = Vec::new();
         let (queries, regexes): (Vec<usize>, Vec<usize>) = rules
             .iter()

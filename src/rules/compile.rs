@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use regex::Regex;
 
-use super::query::{derive_prefilter, Alternatives, QueryMatcher};
+use super::query::{derive_prefilter, Alternatives, QueryMatcher, SecretFilter};
 use super::schema::{DiffMode, RawExample, RawGroup, RawRule};
 use crate::finding::{Category, Confidence, Severity};
 use crate::lang::Lang;
@@ -25,6 +25,8 @@ pub struct Rule {
     pub matcher: Matcher,
     /// Literals a text must hold for the rule to run on it (`None`: every text).
     pub prefilter: Option<Prefilter>,
+    /// A regex a text must match for the rule to run on it, checked after `prefilter`.
+    pub requires: Option<LazyRegex>,
     pub cwe: Vec<String>,
     pub help: String,
     pub references: Vec<String>,
@@ -34,10 +36,51 @@ pub struct Rule {
     pub origin: String,
 }
 
+/// A regex compiled on first use.
+pub struct LazyRegex {
+    source: String,
+    compiled: OnceLock<Option<Regex>>,
+}
+
+impl LazyRegex {
+    pub fn new(source: &str) -> Result<LazyRegex, CompileError> {
+        let r = LazyRegex {
+            source: source.to_string(),
+            compiled: OnceLock::new(),
+        };
+        Ok(r)
+    }
+
+    pub fn get(&self) -> Option<&Regex> {
+        self.compiled
+            .get_or_init(|| Regex::new(&self.source).ok())
+            .as_ref()
+    }
+
+    fn validate(&self) -> Result<(), CompileError> {
+        Regex::new(&self.source)
+            .map(|_| ())
+            .map_err(|e| CompileError::new("requires", format!("invalid regex: {e}")))
+    }
+}
+
 impl Rule {
-    /// Whether the rule is a regex rule that holds secrets, which every output must redact.
-    pub fn has_secret(&self) -> bool {
-        matches!(&self.matcher, Matcher::Regex(r) if r.has_secret())
+    /// Whether the rule may match `text`, beyond its literal prefilter: its `requires` regex,
+    /// and for a query with an inner regex, that regex (no match in the file, none inside a
+    /// node), so the file need not be parsed for it.
+    pub fn may_match(&self, text: &str) -> bool {
+        if let Some(re) = self.requires.as_ref().and_then(LazyRegex::get) {
+            if !re.is_match(text) {
+                return false;
+            }
+        }
+        match &self.matcher {
+            Matcher::Query(q) => match q.inner.as_ref().and_then(|i| i.compiled()) {
+                Some(inner) => inner.regex.is_match(text),
+                None => true,
+            },
+            Matcher::Regex(_) => true,
+        }
     }
 
     /// Whether the rule looks at files of this language (`None`: plain text).
@@ -229,7 +272,7 @@ pub struct CompileError {
 }
 
 impl CompileError {
-    fn new(field: &'static str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(field: &'static str, message: impl Into<String>) -> Self {
         CompileError {
             field,
             message: message.into(),
@@ -238,7 +281,7 @@ impl CompileError {
         }
     }
 
-    fn with_help(mut self, help: impl Into<String>) -> Self {
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }
@@ -312,11 +355,21 @@ pub fn compile(raw: RawRule, origin: &str, eager: bool) -> Result<Rule, CompileE
     };
 
     let (matcher, derived_prefilter) = match (&raw.query, &raw.regex) {
-        (Some(_), Some(_)) => {
-            return Err(CompileError::new(
-                "query",
-                "a rule has either `query` or `regex`, not both",
-            ))
+        (Some(q), Some(r)) => {
+            let (matcher, derived) = compile_query(q, &raw, false)?;
+            let Matcher::Query(mut qm) = matcher else {
+                unreachable!("compile_query builds a query matcher")
+            };
+            let Matcher::Regex(inner) = compile_regex(r, &raw, false)? else {
+                unreachable!("compile_regex builds a regex matcher")
+            };
+            // The filters belong to the regex's secret.
+            qm.secret_filter = Default::default();
+            qm.inner = Some(inner);
+            if eager {
+                qm.compile_all()?;
+            }
+            (Matcher::Query(qm), derived)
         }
         (None, None) => {
             return Err(CompileError::new("id", "the rule has no matcher")
@@ -332,6 +385,16 @@ pub fn compile(raw: RawRule, origin: &str, eager: bool) -> Result<Rule, CompileE
             "keywords must not be empty strings",
         ));
     }
+    let requires = match &raw.requires {
+        Some(src) => {
+            let r = LazyRegex::new(src)?;
+            if eager {
+                r.validate()?;
+            }
+            Some(r)
+        }
+        None => None,
+    };
     let prefilter = if raw.keywords.is_empty() {
         derived_prefilter.map(|alternatives| Prefilter {
             case_sensitive: true,
@@ -388,6 +451,7 @@ pub fn compile(raw: RawRule, origin: &str, eager: bool) -> Result<Rule, CompileE
         paths,
         matcher,
         prefilter,
+        requires,
         cwe: raw.cwe,
         help: raw.help,
         references: raw.references,
@@ -408,35 +472,33 @@ fn compile_query(
                 .with_help("e.g. `languages: [python]`"),
         );
     }
-    for field in ["entropy", "allow", "secret-group"] {
-        let set = match field {
-            "entropy" => raw.entropy.is_some(),
-            "allow" => !raw.allow.is_empty(),
-            _ => raw.secret_group.is_some(),
-        };
-        if set {
-            return Err(CompileError::new(
-                "query",
-                format!("`{field}` applies to `regex` rules only"),
-            ));
-        }
+    if raw.secret_group.is_some() && raw.regex.is_none() {
+        return Err(CompileError::new(
+            "secret-group",
+            "`secret-group` names a group of `regex`; a query names its secret with `@secret`",
+        ));
     }
-    let matcher = QueryMatcher::new(src, &raw.languages);
+    check_entropy(raw)?;
+    let mut matcher = QueryMatcher::new(src, &raw.languages);
+    matcher.secret_filter = SecretFilter::new(raw.entropy, raw.allow.clone());
     if eager {
         matcher.compile_all()?;
     }
     Ok((Matcher::Query(matcher), derive_prefilter(src)))
 }
 
-fn compile_regex(src: &str, raw: &RawRule, eager: bool) -> Result<Matcher, CompileError> {
-    if let Some(e) = raw.entropy {
-        if !(0.0..=8.0).contains(&e) {
-            return Err(CompileError::new(
-                "entropy",
-                "entropy is in bits per character, 0 to 8",
-            ));
-        }
+fn check_entropy(raw: &RawRule) -> Result<(), CompileError> {
+    match raw.entropy {
+        Some(e) if !(0.0..=8.0).contains(&e) => Err(CompileError::new(
+            "entropy",
+            "entropy is in bits per character, 0 to 8",
+        )),
+        _ => Ok(()),
     }
+}
+
+fn compile_regex(src: &str, raw: &RawRule, eager: bool) -> Result<Matcher, CompileError> {
+    check_entropy(raw)?;
     let matcher = RegexMatcher {
         source: src.to_string(),
         group: raw.secret_group.clone(),

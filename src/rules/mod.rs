@@ -9,7 +9,7 @@ pub mod schema;
 use std::collections::HashSet;
 use std::path::PathBuf;
 
-pub use compile::{Matcher, Rule};
+pub use compile::{Matcher, RegexMatcher, Rule};
 pub use load::RuleError;
 pub use schema::DiffMode;
 

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 use tree_sitter::{Query, QueryErrorKind};
 
-use super::compile::CompileError;
+use super::compile::{CompileError, RegexMatcher};
 use crate::lang::Lang;
 
 /// A compiled query for one language.
@@ -24,6 +24,47 @@ pub struct CompiledQuery {
 pub struct QueryMatcher {
     source: String,
     per_lang: Vec<(Lang, OnceLock<Option<CompiledQuery>>)>,
+    /// A regex run inside each match (the `@match` capture, else the whole match): the query
+    /// finds the region (a comment, a string), the regex the secret in it.
+    pub inner: Option<RegexMatcher>,
+    /// Filters on the text of the `@secret` capture, when the rule has no inner regex.
+    pub secret_filter: SecretFilter,
+}
+
+/// What a secret must look like to be reported: random enough, and not an allowed value.
+#[derive(Default)]
+pub struct SecretFilter {
+    pub entropy: Option<f64>,
+    allow_sources: Vec<String>,
+    allow: OnceLock<Vec<Regex>>,
+}
+
+impl SecretFilter {
+    pub fn new(entropy: Option<f64>, allow_sources: Vec<String>) -> SecretFilter {
+        SecretFilter {
+            entropy,
+            allow_sources,
+            allow: OnceLock::new(),
+        }
+    }
+
+    /// The `allow` regexes, compiled on first use (a built-in rule's are checked by the tests;
+    /// a user rule's by `validate`).
+    pub fn allow(&self) -> &[Regex] {
+        self.allow.get_or_init(|| {
+            self.allow_sources
+                .iter()
+                .filter_map(|a| Regex::new(a).ok())
+                .collect()
+        })
+    }
+
+    pub fn validate(&self) -> Result<(), CompileError> {
+        for a in &self.allow_sources {
+            Regex::new(a).map_err(|e| CompileError::new("allow", format!("invalid regex: {e}")))?;
+        }
+        Ok(())
+    }
 }
 
 impl QueryMatcher {
@@ -31,6 +72,8 @@ impl QueryMatcher {
         QueryMatcher {
             source: source.to_string(),
             per_lang: languages.iter().map(|&l| (l, OnceLock::new())).collect(),
+            inner: None,
+            secret_filter: SecretFilter::default(),
         }
     }
 
@@ -47,6 +90,10 @@ impl QueryMatcher {
 
     /// Compile for every language now, reporting the first error.
     pub fn compile_all(&self) -> Result<(), CompileError> {
+        self.secret_filter.validate()?;
+        if let Some(inner) = &self.inner {
+            inner.compile_all()?;
+        }
         for (lang, cell) in &self.per_lang {
             if cell.get().is_none() {
                 let compiled = compile_for(&self.source, *lang)?;

@@ -131,6 +131,10 @@ pub struct RawRule {
     /// Literals, one of which must occur in a file (case-insensitive) for the rule to run on it.
     #[serde(default)]
     pub keywords: Vec<String>,
+    /// A regex the file must match for the rule to run on it, checked after `keywords` and
+    /// before the file is parsed: it lets a `query` rule skip parsing files that cannot match.
+    #[serde(default)]
+    pub requires: Option<String>,
     /// Minimum Shannon entropy (bits per character) of the secret; a short secret is held to a
     /// lower bar (0.4 below the most its length can hold). With `entropy` set, a secret holding
     /// a documentation run (`ABCDEFGH`, `12345678`, `a1b2c3d4`) is not reported either.

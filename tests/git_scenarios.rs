@@ -618,3 +618,47 @@ fn a_missing_path_or_an_empty_patch_is_a_usage_error() {
         run.stderr
     );
 }
+
+#[test]
+fn a_user_query_rule_filters_its_secret_and_checks_requires() {
+    let r = repo_with(&[("app/conf.py", "x = 1\n")]);
+    let rule = "rules:\n  - id: custom/conf-secret\n    title: Conf secret\n    message: \"{{name}} holds {{secret}}\"\n    category: secrets\n    severity: high\n    languages: [python]\n    query: |\n      ((assignment left: (identifier) @name right: (string) @secret)\n        (#match? @name \"^CONF_\"))\n    requires: 'CONF_[A-Z]+ ='\n    entropy: 3.0\n    allow: ['^dev-']\n    help: x\n";
+    r.write("rules/conf.yaml", rule);
+    r.write(
+        "app/conf.py",
+        "CONF_A = \"Zq8vR2mLx7TnW4kPq\"\nCONF_B = \"aaaaaaaaaaaa\"\nCONF_C = \"dev-Zq8vR2mLx7TnW4k\"\n",
+    );
+    let run = r.scan(&[
+        "scan",
+        "--rules",
+        "rules/conf.yaml",
+        "--only",
+        "custom/conf-secret",
+        "--format",
+        "json",
+    ]);
+    let out: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let findings = out["findings"].as_array().unwrap();
+    // Only the random value: the repeated one fails `entropy`, the `dev-` one is allowed; the
+    // quotes are not part of the secret, which is redacted.
+    assert_eq!(findings.len(), 1, "{}", run.stdout);
+    assert_eq!(findings[0]["region"]["start_line"], 1);
+    assert!(!run.stdout.contains("Zq8vR2mLx7TnW4kPq"), "{}", run.stdout);
+    assert!(
+        findings[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("(17 chars)"),
+        "{}",
+        run.stdout
+    );
+
+    r.write(
+        "rules/conf.yaml",
+        &rule.replace("'CONF_[A-Z]+ ='", "'CONF_[A-Z+ ='"),
+    );
+    let run = r.scan(&["rules", "validate", "rules/conf.yaml"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("rules/conf.yaml:11:"), "{}", run.stderr);
+    assert!(run.stderr.contains("invalid regex"), "{}", run.stderr);
+}

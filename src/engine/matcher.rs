@@ -281,6 +281,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn string_bodies_lose_prefixes_quotes_and_hashes() {
+        let body = |s: &str| {
+            let (a, b) = string_body(s.as_bytes(), 0, s.len());
+            s[a..b].to_string()
+        };
+        assert_eq!(body(r#""abc""#), "abc");
+        assert_eq!(body("'abc'"), "abc");
+        assert_eq!(body("`abc`"), "abc");
+        assert_eq!(body(r#"rb"abc""#), "abc");
+        assert_eq!(body(r##"r#"a"b"#"##), r#"a"b"#);
+        assert_eq!(body(r#""""abc""""#), "abc");
+        // Not string literals: unchanged.
+        assert_eq!(body("plain"), "plain");
+        assert_eq!(body("bare'"), "bare'");
+        assert_eq!(body(r#"""#), r#"""#);
+    }
+
+    #[test]
+    fn short_passwords_get_a_length_aware_bar() {
+        assert!(!too_plain("4ian1234", 2.8));
+        assert!(too_plain("aaaabbbb", 2.8));
+        assert!(too_plain("required", 2.8));
+        assert!(!too_plain("q7Xt2LmR9vZ4pK8sW3nB6yC1", 2.8));
+    }
+
+    #[test]
     fn entropy_of_repeated_and_random_text() {
         assert_eq!(entropy("aaaa"), 0.0);
         assert!((entropy("abcd") - 2.0).abs() < 1e-9);

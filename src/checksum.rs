@@ -10,9 +10,14 @@ use serde::Deserialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Checksum {
-    /// GitHub tokens (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`): 30 base62 characters, then the
-    /// CRC32 of those 30 characters in 6 base62 digits.
+    /// GitHub tokens (`ghp_`, `gho_`, `ghu_`, `ghs_`, `ghr_`) and npm tokens (`npm_`, which
+    /// follow GitHub's format): 30 base62 characters, then the CRC32 of those 30 characters in 6
+    /// base62 digits.
     GithubCrc32,
+    /// JSON web tokens: the payload decodes to a JSON object with registered claims (`sub`,
+    /// `iss`, `aud`, `exp`, ...) and is not a well-known documentation sample (jwt.io's "John
+    /// Doe"). Such a token was most likely issued by a real service.
+    JwtClaims,
 }
 
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
@@ -49,8 +54,71 @@ impl Checksum {
                 let body = secret.split_once('_').map_or(secret, |(_, b)| b).as_bytes();
                 body.len() == 36 && base62_6(crc32(&body[..30])) == body[30..]
             }
+            Checksum::JwtClaims => jwt_claims_look_real(secret),
         }
     }
+}
+
+/// Registered JWT claims (RFC 7519) and the most common private ones that services issue.
+const JWT_CLAIMS: &[&str] = &[
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "nbf",
+    "iat",
+    "jti",
+    "azp",
+    "scope",
+    "scp",
+    "client_id",
+    "role",
+    "email",
+    "tid",
+    "oid",
+    "upn",
+    "sid",
+    "org_id",
+    "user_id",
+];
+
+fn jwt_claims_look_real(token: &str) -> bool {
+    let Some(payload) = token.split('.').nth(1) else {
+        return false;
+    };
+    let Some(bytes) = base64url_decode(payload) else {
+        return false;
+    };
+    let Ok(serde_json::Value::Object(claims)) = serde_json::from_slice(&bytes) else {
+        return false;
+    };
+    let sample = claims.get("name").and_then(|n| n.as_str()) == Some("John Doe")
+        || claims.get("sub").and_then(|n| n.as_str()) == Some("1234567890");
+    !sample && claims.keys().any(|k| JWT_CLAIMS.contains(&k.as_str()))
+}
+
+/// Decode unpadded base64url (RFC 4648 section 5); `None` on any other character.
+fn base64url_decode(s: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(s.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in s.trim_end_matches('=').bytes() {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'-' | b'+' => 62,
+            b'_' | b'/' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
 }
 
 /// Build a GitHub-format token with a valid checksum from 30 base62 characters (for tests and
@@ -69,6 +137,37 @@ mod tests {
     #[test]
     fn crc32_matches_the_reference_value() {
         assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+    }
+
+    #[test]
+    fn jwt_claims() {
+        let enc = |json: &str| {
+            const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+            let b = json.as_bytes();
+            let mut out = String::new();
+            for chunk in b.chunks(3) {
+                let n = chunk.iter().fold(0u32, |a, &c| (a << 8) | u32::from(c))
+                    << (8 * (3 - chunk.len()));
+                for i in 0..=chunk.len() {
+                    out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+                }
+            }
+            out
+        };
+        let header = enc(r#"{"alg":"HS256","typ":"JWT"}"#);
+        let real = format!(
+            "{header}.{}.sig",
+            enc(r#"{"iss":"https://auth.example.com","sub":"u-81f3","exp":1893456000}"#)
+        );
+        let sample = format!(
+            "{header}.{}.sig",
+            enc(r#"{"sub":"1234567890","name":"John Doe","iat":1516239022}"#)
+        );
+        let no_claims = format!("{header}.{}.sig", enc(r#"{"hello":"world"}"#));
+        assert!(Checksum::JwtClaims.holds(&real));
+        assert!(!Checksum::JwtClaims.holds(&sample));
+        assert!(!Checksum::JwtClaims.holds(&no_claims));
+        assert!(!Checksum::JwtClaims.holds("eyJ.not base64.x"));
     }
 
     #[test]

@@ -114,6 +114,31 @@ fn one_secret_gives_one_finding_and_the_checksum_sets_confidence() {
     assert_eq!(findings[0]["checksum_valid"], true);
     assert_eq!(findings[1]["confidence"], "low");
     assert_eq!(findings[1]["checksum_valid"], false);
+
+    // npm tokens follow GitHub's format, checksum included.
+    let npm = github_token("npm_", "FakeNpmTokenBuiltForDiffwardTs");
+    let mut npm_broken = npm.clone();
+    npm_broken.replace_range(4..5, "G");
+    std::fs::write(
+        dir.path().join(".npmrc-example.txt"),
+        format!(
+            "NPM_TOKEN={npm}
+OLD_NPM_TOKEN={npm_broken}
+"
+        ),
+    )
+    .unwrap();
+    let run = diffward(
+        dir.path(),
+        &["scan", ".npmrc-example.txt", "--format", "json"],
+    );
+    let findings = run.json()["findings"].as_array().unwrap().clone();
+    assert_eq!(findings.len(), 2, "{findings:?}");
+    assert!(findings.iter().all(|f| f["rule_id"] == "secrets/npm-token"));
+    assert_eq!(findings[0]["checksum_valid"], true);
+    assert_eq!(findings[0]["confidence"], "high");
+    assert_eq!(findings[1]["checksum_valid"], false);
+    assert_eq!(findings[1]["confidence"], "low");
 }
 
 #[test]

@@ -655,7 +655,7 @@ fn a_user_query_rule_filters_its_secret_and_checks_requires() {
 
     r.write(
         "rules/conf.yaml",
-        &rule.replace("'CONF_[A-Z]+ ='", "'CONF_[A-Z+ ='"),
+        rule.replace("'CONF_[A-Z]+ ='", "'CONF_[A-Z+ ='"),
     );
     let run = r.scan(&["rules", "validate", "rules/conf.yaml"]);
     assert_eq!(run.code, 2);

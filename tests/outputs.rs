@@ -211,3 +211,21 @@ fn readme_rule_example_validates_and_passes_its_examples() {
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("3 passed, 0 failed"), "{}", run.stdout);
 }
+
+#[test]
+fn a_reader_that_goes_away_is_not_a_crash() {
+    use std::process::{Command, Stdio};
+    // `diffward rules list | head -0`: the reader closes the pipe before reading.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_diffward"))
+        .args(["rules", "list"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Closed before diffward (which first compiles every rule) writes anything.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+}

@@ -67,7 +67,10 @@ pub fn install(force: bool, fail_on: FailOn) -> miette::Result<ExitCode> {
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))
             .into_diagnostic()?;
     }
-    println!("installed the pre-push hook at {}", path.display());
+    super::emit(&format!(
+        "installed the pre-push hook at {}\n",
+        path.display()
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -76,13 +79,13 @@ pub fn uninstall() -> miette::Result<ExitCode> {
     match std::fs::read_to_string(&path) {
         Ok(text) if text.contains(MARKER) => {
             std::fs::remove_file(&path).into_diagnostic()?;
-            println!("removed {}", path.display());
+            super::emit(&format!("removed {}\n", path.display()));
         }
         Ok(_) => miette::bail!(
             "{} was not written by diffward: left as it is",
             path.display()
         ),
-        Err(_) => println!("no pre-push hook to remove"),
+        Err(_) => super::emit("no pre-push hook to remove\n"),
     }
     Ok(ExitCode::SUCCESS)
 }

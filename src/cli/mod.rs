@@ -110,11 +110,11 @@ pub struct ScanArgs {
     /// Add rule files or folders (repeatable).
     #[arg(long = "rules", value_name = "PATH")]
     pub rules: Vec<PathBuf>,
-    /// Run only these rule ids or categories (comma-separated, repeatable).
-    #[arg(long, value_delimiter = ',', value_name = "ID|CATEGORY")]
+    /// Run only these rule ids, categories or tags (comma-separated, repeatable).
+    #[arg(long, value_delimiter = ',', value_name = "ID|CATEGORY|TAG")]
     pub only: Vec<String>,
-    /// Skip these rule ids or categories (comma-separated, repeatable).
-    #[arg(long, value_delimiter = ',', value_name = "ID|CATEGORY")]
+    /// Skip these rule ids, categories or tags (comma-separated, repeatable).
+    #[arg(long, value_delimiter = ',', value_name = "ID|CATEGORY|TAG")]
     pub skip: Vec<String>,
     /// Do not load the built-in rule packs.
     #[arg(long)]
@@ -177,9 +177,19 @@ where
             RulesCommand::Test { paths } => rules_cmd::test(&paths),
             RulesCommand::Validate { paths } => rules_cmd::validate(&paths),
             RulesCommand::Schema => {
-                print!("{}", crate::rules::schema::json_schema());
+                emit(&crate::rules::schema::json_schema());
                 Ok(ExitCode::SUCCESS)
             }
         },
     }
+}
+
+/// Write command output to standard output. A reader that went away (`| head`) is not an error
+/// worth a message, let alone a panic.
+pub(crate) fn emit(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
 }

@@ -3,8 +3,20 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use super::emit;
 use crate::rule_tests::run_examples;
 use crate::rules::{RuleSelection, RuleSet};
+
+/// Append a line to a buffer that `emit` writes to standard output at once.
+macro_rules! outln {
+    ($out:ident) => {
+        $out.push('\n')
+    };
+    ($out:ident, $($arg:tt)*) => {{
+        $out.push_str(&format!($($arg)*));
+        $out.push('\n');
+    }};
+}
 
 fn load(extra: &[PathBuf], builtin: bool) -> miette::Result<RuleSet> {
     Ok(RuleSet::load(&RuleSelection {
@@ -17,10 +29,15 @@ fn load(extra: &[PathBuf], builtin: bool) -> miette::Result<RuleSet> {
 
 pub fn list(extra: &[PathBuf]) -> miette::Result<ExitCode> {
     let set = load(extra, true)?;
+    let mut out = String::new();
     let width = set.rules.iter().map(|r| r.id.len()).max().unwrap_or(2);
-    println!(
+    outln!(
+        out,
         "{:width$}  {:8}  {:7}  {:7}  TITLE",
-        "ID", "SEVERITY", "DIFF", "LANG"
+        "ID",
+        "SEVERITY",
+        "DIFF",
+        "LANG"
     );
     for r in &set.rules {
         let langs = if r.languages.is_empty() {
@@ -32,7 +49,8 @@ pub fn list(extra: &[PathBuf]) -> miette::Result<ExitCode> {
                 .collect::<Vec<_>>()
                 .join(",")
         };
-        println!(
+        outln!(
+            out,
             "{:width$}  {:8}  {:7}  {:7}  {}",
             r.id,
             r.severity.as_str(),
@@ -41,12 +59,14 @@ pub fn list(extra: &[PathBuf]) -> miette::Result<ExitCode> {
             r.title
         );
     }
-    println!("\n{} rules", set.rules.len());
+    outln!(out, "\n{} rules", set.rules.len());
+    emit(&out);
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn explain(id: &str, extra: &[PathBuf]) -> miette::Result<ExitCode> {
     let set = load(extra, true)?;
+    let mut out = String::new();
     let Some(r) = set.get(id) else {
         return Err(miette::miette!(
             code = "diffward::usage",
@@ -54,14 +74,15 @@ pub fn explain(id: &str, extra: &[PathBuf]) -> miette::Result<ExitCode> {
             "no rule `{id}`"
         ));
     };
-    println!("{}  ({})", r.title, r.id);
-    println!();
-    println!("category:   {}", r.category);
-    println!("severity:   {}", r.severity);
-    println!("confidence: {}", r.confidence.as_str());
-    println!("diff:       {}", r.diff.as_str());
+    outln!(out, "{}  ({})", r.title, r.id);
+    outln!(out);
+    outln!(out, "category:   {}", r.category);
+    outln!(out, "severity:   {}", r.severity);
+    outln!(out, "confidence: {}", r.confidence.as_str());
+    outln!(out, "diff:       {}", r.diff.as_str());
     if !r.languages.is_empty() {
-        println!(
+        outln!(
+            out,
             "languages:  {}",
             r.languages
                 .iter()
@@ -71,33 +92,37 @@ pub fn explain(id: &str, extra: &[PathBuf]) -> miette::Result<ExitCode> {
         );
     }
     if !r.cwe.is_empty() {
-        println!("cwe:        {}", r.cwe.join(", "));
+        outln!(out, "cwe:        {}", r.cwe.join(", "));
     }
-    println!("defined in: {}", r.origin);
-    println!();
-    println!("{}", r.help.trim());
+    outln!(out, "defined in: {}", r.origin);
+    outln!(out);
+    outln!(out, "{}", r.help.trim());
     if !r.references.is_empty() {
-        println!();
+        outln!(out);
         for u in &r.references {
-            println!("- {u}");
+            outln!(out, "- {u}");
         }
     }
+    emit(&out);
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn test(paths: &[PathBuf]) -> miette::Result<ExitCode> {
     let set = load(paths, paths.is_empty())?;
+    let mut out = String::new();
     let summary = run_examples(&set);
     for f in &summary.failures {
-        println!("FAIL {f}");
+        outln!(out, "FAIL {f}");
     }
     let passed = summary.examples - summary.failures.len();
-    println!(
+    outln!(
+        out,
         "{} rules, {} examples: {passed} passed, {} failed",
         summary.rules,
         summary.examples,
         summary.failures.len()
     );
+    emit(&out);
     Ok(if summary.failures.is_empty() {
         ExitCode::SUCCESS
     } else {
@@ -107,8 +132,15 @@ pub fn test(paths: &[PathBuf]) -> miette::Result<ExitCode> {
 
 pub fn validate(paths: &[PathBuf]) -> miette::Result<ExitCode> {
     let set = load(paths, paths.is_empty())?;
+    let mut out = String::new();
     let files: std::collections::BTreeSet<&str> =
         set.rules.iter().map(|r| r.origin.as_str()).collect();
-    println!("ok: {} rules in {} files", set.rules.len(), files.len());
+    outln!(
+        out,
+        "ok: {} rules in {} files",
+        set.rules.len(),
+        files.len()
+    );
+    emit(&out);
     Ok(ExitCode::SUCCESS)
 }

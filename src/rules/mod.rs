@@ -42,12 +42,12 @@ pub struct RuleSet {
     pub rules: Vec<Rule>,
 }
 
-/// An `--only`/`--skip` entry that names no rule and no category.
+/// An `--only`/`--skip` entry that names no rule, category or tag.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
-#[error("`{0}` is neither a rule id nor a category")]
+#[error("`{0}` is neither a rule id, a category nor a tag")]
 #[diagnostic(
     code(diffward::usage),
-    help("`diffward rules list` shows the rule ids; categories: secrets, auth, dependencies, credentials, ci, checks")
+    help("`diffward rules list` shows the rule ids; categories: secrets, auth, dependencies, credentials, ci, checks; tags: generic, identifier")
 )]
 pub struct UnknownSelector(pub String);
 
@@ -98,14 +98,20 @@ impl RuleSet {
                 });
             }
         }
-        let known: HashSet<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+        let known: HashSet<&str> = rules
+            .iter()
+            .flat_map(|r| std::iter::once(r.id.as_str()).chain(r.tags.iter().map(String::as_str)))
+            .collect();
         for s in sel.only.iter().chain(&sel.skip) {
             if Category::from_name(s).is_none() && !known.contains(s.as_str()) {
                 return Err(UnknownSelector(s.clone()).into());
             }
         }
-        let selected =
-            |r: &Rule, list: &[String]| list.iter().any(|s| s == &r.id || s == r.category.as_str());
+        // A selector names a rule, a category, or a tag (`generic`, `identifier`).
+        let selected = |r: &Rule, list: &[String]| {
+            list.iter()
+                .any(|s| s == &r.id || s == r.category.as_str() || r.tags.contains(s))
+        };
         rules
             .retain(|r| (sel.only.is_empty() || selected(r, &sel.only)) && !selected(r, &sel.skip));
         rules.sort_by(|a, b| a.id.cmp(&b.id));

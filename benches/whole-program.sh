@@ -4,13 +4,14 @@
 #   - an empty change in a real repository        (target < 30 ms)
 #   - a 50-file change                            (target < 150 ms)
 #   - a full scan of the corpus: MB/s and peak RSS (target >= 30 MB/s, < 300 MB)
-# Usage: bash benches/whole-program.sh [--rules-only CATEGORY]
+# Usage: bash benches/whole-program.sh [SCAN OPTIONS]
+#   e.g. --only secrets                  (the secrets pack)
+#        --only secrets --skip generic   (its provider rules alone)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 corpus="$root/benches/corpus"
 bin="$root/target/release/diffward"
-extra=()
-if [ "${1:-}" = "--only" ] && [ -n "${2:-}" ]; then extra=(--only "$2"); fi
+extra=("$@")
 
 need() { command -v "$1" >/dev/null || { apt-get update -qq && apt-get install -y -qq "$2" >/dev/null; }; }
 need hyperfine hyperfine

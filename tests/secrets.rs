@@ -34,6 +34,23 @@ fn secret_examples() -> Vec<(String, String, String)> {
         let secret = group.pick(&caps).unwrap().as_str().to_string();
         out.push((ex.path.clone(), text, secret));
     }
+    // The structural (tree-sitter) generic rules, one case per language, and a comment. The
+    // values are made up here, at run time.
+    let value = |seed: &str| format!("{seed}Zq8vR2mLx7TnW4kP");
+    let structural = [
+        ("settings.py", "DB_PASSWORD = \"{v}\"\n"),
+        ("client.ts", "const client = new Client({ apiKey: '{v}' });\n"),
+        ("app.yml", "db:\n  password: \"{v}\"\n"),
+        ("config.toml", "[db]\npassword = \"{v}\"\n"),
+        ("prod.json", "{\"db\": {\"password\": \"{v}\"}}\n"),
+        ("main.go", "package main\n\nconst apiToken = \"{v}\"\n"),
+        ("main.rs", "const API_TOKEN: &str = \"{v}\";\n"),
+        ("job.py", "# token = \"{v}\"\nTOKEN = os.environ[\"TOKEN\"]\n"),
+    ];
+    for (i, (path, template)) in structural.iter().enumerate() {
+        let v = value(&format!("s{i}"));
+        out.push((path.to_string(), template.replace("{v}", &v), v));
+    }
     out
 }
 

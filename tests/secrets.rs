@@ -39,13 +39,19 @@ fn secret_examples() -> Vec<(String, String, String)> {
     let value = |seed: &str| format!("{seed}Zq8vR2mLx7TnW4kP");
     let structural = [
         ("settings.py", "DB_PASSWORD = \"{v}\"\n"),
-        ("client.ts", "const client = new Client({ apiKey: '{v}' });\n"),
+        (
+            "client.ts",
+            "const client = new Client({ apiKey: '{v}' });\n",
+        ),
         ("app.yml", "db:\n  password: \"{v}\"\n"),
         ("config.toml", "[db]\npassword = \"{v}\"\n"),
         ("prod.json", "{\"db\": {\"password\": \"{v}\"}}\n"),
         ("main.go", "package main\n\nconst apiToken = \"{v}\"\n"),
         ("main.rs", "const API_TOKEN: &str = \"{v}\";\n"),
-        ("job.py", "# token = \"{v}\"\nTOKEN = os.environ[\"TOKEN\"]\n"),
+        (
+            "job.py",
+            "# token = \"{v}\"\nTOKEN = os.environ[\"TOKEN\"]\n",
+        ),
     ];
     for (i, (path, template)) in structural.iter().enumerate() {
         let v = value(&format!("s{i}"));
@@ -262,4 +268,36 @@ fn secrets_in_test_paths_get_low_confidence_unless_configured() {
         run.findings(),
         vec![("secrets/stripe-live-key".into(), "app/billing.py".into(), 1)]
     );
+}
+
+#[test]
+fn a_findings_context_lines_never_show_another_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two secrets on neighbouring lines: each finding's snippet and context lines include the
+    // other one's line. Values built here, for the test.
+    let token = github_token("ghp_", "NeighbourTokenBuiltForTheTest1");
+    let password = format!("{}{}", "Tq9mZ4vLx7", "Rk2wQ8sN");
+    let text = format!(
+        "import os\nGITHUB_TOKEN = \"{token}\"\nDB_PASSWORD = \"{password}\"\nROLE = \"arn:aws:iam::381492075316:role/deploy\"\n"
+    );
+    std::fs::write(dir.path().join("settings.py"), text).unwrap();
+    for format in ["human", "json", "sarif", "github"] {
+        let run = diffward(dir.path(), &["scan", ".", "--format", format]);
+        assert_eq!(run.code, 1, "{format}: {}", run.stderr);
+        assert!(
+            run.stdout.contains("settings.py"),
+            "{format}: {}",
+            run.stdout
+        );
+        assert!(
+            !run.stdout.contains(&token),
+            "{format} shows the token: {}",
+            run.stdout
+        );
+        assert!(
+            !run.stdout.contains(&password),
+            "{format} shows the password: {}",
+            run.stdout
+        );
+    }
 }

@@ -406,8 +406,8 @@ impl<'r> Engine<'r> {
                 None
             }
         };
-        let new = load_side(&f.new);
-        let old = load_side(&f.old);
+        let mut new = load_side(&f.new);
+        let mut old = load_side(&f.old);
         if (new.is_none() && !f.new.is_absent()) || (old.is_none() && !f.old.is_absent()) {
             // A side that exists could not be read: without it the diff would be wrong.
             return res;
@@ -430,15 +430,27 @@ impl<'r> Engine<'r> {
             .copied()
             .filter(|&r| self.rules.rules[r].diff != DiffMode::Any)
             .collect();
+        // Both sides are matched before any snippet is cut, so every snippet can mask every
+        // secret of its side.
+        let mut new_matches = Vec::new();
+        if let Some(n) = &mut new {
+            new_matches = self.run_side(lang, n, &rules, &mut res.notifications, &f.path);
+            n.secrets = new_matches.iter().filter_map(|m| m.secret).collect();
+        }
+        let mut old_matches = Vec::new();
+        if let Some(o) = &mut old {
+            old_matches = self.run_side(lang, o, &old_rules, &mut res.notifications, &f.path);
+            o.secrets = old_matches.iter().filter_map(|m| m.secret).collect();
+        }
         if let Some(n) = &new {
-            for m in self.run_side(lang, n, &rules, &mut res.notifications, &f.path) {
+            for m in new_matches {
                 res.candidates.push(semantics::new_side_candidate(
                     self.rules, index, f, n, &changes, m,
                 ));
             }
         }
         if let Some(o) = &old {
-            for m in self.run_side(lang, o, &old_rules, &mut res.notifications, &f.path) {
+            for m in old_matches {
                 res.candidates.push(semantics::old_side_candidate(
                     self.rules,
                     index,

@@ -148,7 +148,8 @@ fn interpolate(template: &str, m: &RawMatch, text: &str) -> String {
     out
 }
 
-/// The lines `first..=last` of a side, with the secret masked; and the byte offset they start at.
+/// The lines `first..=last` of a side, with the match's secret and every other secret found in
+/// the side masked; and the byte offset they start at.
 fn excerpt(
     text: &SideText,
     first: u32,
@@ -158,7 +159,8 @@ fn excerpt(
     let start = text.line_range(first).0;
     let end = text.line_range(last).1;
     let mut s = text.text[start..end].to_string();
-    if let Some((a, b)) = secret {
+    // Masking keeps byte lengths and never reveals, so spans can be masked in any order.
+    for (a, b) in secret.into_iter().chain(text.secrets.iter().copied()) {
         let (a, b) = (a.max(start), b.min(end));
         if a < b {
             s = redact::mask(&s, a - start, b - start);

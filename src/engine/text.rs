@@ -6,6 +6,9 @@ use crate::source::Content;
 pub struct SideText {
     pub text: String,
     line_starts: Vec<usize>,
+    /// Every secret any rule found in this text: snippets and context lines mask them all, so
+    /// one finding's context never shows another finding's secret.
+    pub secrets: Vec<(usize, usize)>,
 }
 
 /// Why a side could not be read; the message becomes a notification.
@@ -29,7 +32,11 @@ impl SideText {
                 .filter(|(_, b)| *b == b'\n')
                 .map(|(i, _)| i + 1),
         );
-        SideText { text, line_starts }
+        SideText {
+            text,
+            line_starts,
+            secrets: Vec::new(),
+        }
     }
 
     /// Number of lines (a final line without `\n` counts).

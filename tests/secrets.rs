@@ -301,3 +301,22 @@ fn a_findings_context_lines_never_show_another_secret() {
         );
     }
 }
+
+#[test]
+fn a_provider_token_that_looks_made_up_is_low_confidence() {
+    let dir = tempfile::tempdir().unwrap();
+    // Okta's documentation style: the vendor format, with an alphabet run inside.
+    let doc = format!("00QCjAl4MlV-WPXM-{}-0HmjFx-vbGua", "ABCDEFGHIJKL");
+    let real = format!("00{}", "q7Xt2LmR9vZ4pK8sW3nB6yC1fJ5hD0gT8kQ2wE4r");
+    std::fs::write(
+        dir.path().join("okta.txt"),
+        format!("Authorization: SSWS {doc}\nAuthorization: SSWS {real}\n"),
+    )
+    .unwrap();
+    let run = diffward(dir.path(), &["scan", ".", "--format", "json"]);
+    let findings = run.json()["findings"].as_array().unwrap().clone();
+    assert_eq!(findings.len(), 2, "{findings:?}");
+    assert_eq!(findings[0]["rule_id"], "secrets/okta-token");
+    assert_eq!(findings[0]["confidence"], "low");
+    assert_eq!(findings[1]["confidence"], "high");
+}

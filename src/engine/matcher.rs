@@ -27,6 +27,9 @@ pub struct RawMatch {
     pub secret: Option<(usize, usize)>,
     /// Whether the secret's checksum holds, for rules whose format has one.
     pub checksum_valid: Option<bool>,
+    /// The secret holds a documentation run (`ABCDEFGH`, `a1b2c3d4`): still reported by a
+    /// provider rule, at low confidence.
+    pub looks_made_up: bool,
 }
 
 thread_local! {
@@ -171,6 +174,7 @@ pub fn run_queries(
                 captures,
                 secret,
                 checksum_valid: None,
+                looks_made_up: false,
             });
         }
         drop(matches);
@@ -225,6 +229,7 @@ fn regex_matches(ri: usize, rm: &RegexMatcher, hay: &str, base: usize, out: &mut
             captures,
             secret: secret.map(|s| (base + s.start(), base + s.end())),
             checksum_valid: rm.checksum.zip(secret).map(|(c, s)| c.holds(s.as_str())),
+            looks_made_up: secret.is_some_and(|s| placeholder::is_made_up(s.as_str())),
         });
     }
 }

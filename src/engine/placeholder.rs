@@ -1,7 +1,9 @@
 //! Values that only look like secrets: documentation writes `ABCDEFGHIJKL`, `12345678` or
 //! `a1b2c3d4e5f6` where a real token would go. Random tokens practically never hold such runs
 //! (eight ascending characters in a row come up about once in 64^7 positions of base64), so a
-//! secret that does is dropped by every secrets rule, whatever its format.
+//! secret that does is dropped by rules that ask for randomness (`entropy`). A key in a
+//! vendor's own format is still reported, at low confidence: it may be a real key someone typed
+//! into documentation, and it is the vendor format that makes it worth a look.
 
 /// The length of a run that marks a value as made up.
 const RUN: usize = 8;

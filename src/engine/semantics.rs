@@ -43,6 +43,7 @@ pub struct Draft {
     context: SnippetContext,
     secret: Option<crate::finding::RedactedSecret>,
     checksum_valid: Option<bool>,
+    looks_made_up: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -248,6 +249,7 @@ pub fn new_side_candidate(
             context: context(text, a, b, (start_byte, end_byte), m.secret),
             secret: secret_of(text, &m),
             checksum_valid: m.checksum_valid,
+            looks_made_up: m.looks_made_up,
         })
     });
     let allowed = draft
@@ -305,6 +307,7 @@ pub fn old_side_candidate(
                         context: context(new, line, line, (s, e), None),
                         secret,
                         checksum_valid: m.checksum_valid,
+                        looks_made_up: m.looks_made_up,
                     }
                 }
                 _ => {
@@ -324,6 +327,7 @@ pub fn old_side_candidate(
                         context: context(old, first, last_shown, (start_byte, end_byte), m.secret),
                         secret,
                         checksum_valid: m.checksum_valid,
+                        looks_made_up: m.looks_made_up,
                     }
                 }
             }))
@@ -408,8 +412,10 @@ fn finding(rule: &Rule, d: Draft, fingerprint: &str) -> Finding {
         rule_id: rule.id.clone(),
         category: rule.category,
         severity: rule.severity,
-        // A checksum, where the format has one, says more than the rule's default.
+        // A checksum, where the format has one, says more than the rule's default; a secret
+        // that looks made up (documentation) says less.
         confidence: match d.checksum_valid {
+            _ if d.looks_made_up => crate::finding::Confidence::Low,
             Some(true) => crate::finding::Confidence::High,
             Some(false) => crate::finding::Confidence::Low,
             None => rule.confidence,

@@ -9,9 +9,10 @@ mod placeholder;
 mod semantics;
 pub mod text;
 
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use rayon::prelude::*;
 
 use crate::finding::{Finding, Notification};
@@ -137,8 +138,8 @@ pub struct Engine<'r> {
 struct Literals {
     insensitive: Vec<String>,
     sensitive: Vec<String>,
-    insensitive_ac: Option<AhoCorasick>,
-    sensitive_ac: Option<AhoCorasick>,
+    /// Built on first use: a scan of an empty change never needs them.
+    automata: OnceLock<(Option<AhoCorasick>, Option<AhoCorasick>)>,
 }
 
 impl Literals {
@@ -160,20 +161,28 @@ impl Literals {
         offset + i
     }
 
-    fn build(&mut self) {
-        let ac = |pats: &[String], insensitive: bool| {
-            (!pats.is_empty())
-                .then(|| {
-                    AhoCorasickBuilder::new()
-                        .ascii_case_insensitive(insensitive)
-                        .match_kind(MatchKind::Standard)
-                        .build(pats)
-                        .ok()
-                })
-                .flatten()
-        };
-        self.insensitive_ac = ac(&self.insensitive, true);
-        self.sensitive_ac = ac(&self.sensitive, false);
+    fn automata(&self) -> &(Option<AhoCorasick>, Option<AhoCorasick>) {
+        self.automata.get_or_init(|| {
+            (
+                Self::automaton(&self.insensitive, true),
+                Self::automaton(&self.sensitive, false),
+            )
+        })
+    }
+
+    fn automaton(pats: &[String], insensitive: bool) -> Option<AhoCorasick> {
+        if pats.is_empty() {
+            return None;
+        }
+        // A full DFA: the literal pass runs over every byte of every file, and a few hundred
+        // literals make a DFA of well under a megabyte (built in ~10 ms, so only when a file
+        // needs it).
+        AhoCorasickBuilder::new()
+            .ascii_case_insensitive(insensitive)
+            .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
+            .build(pats)
+            .ok()
     }
 
     /// Which literals occur in `text`, as a predicate on literal ids.
@@ -187,8 +196,9 @@ impl Literals {
             }
             seen
         };
-        let ins = scan(&self.insensitive_ac, self.insensitive.len());
-        let sen = scan(&self.sensitive_ac, self.sensitive.len());
+        let (insensitive_ac, sensitive_ac) = self.automata();
+        let ins = scan(insensitive_ac, self.insensitive.len());
+        let sen = scan(sensitive_ac, self.sensitive.len());
         move |id| {
             if id >= usize::MAX / 2 {
                 sen.get(id - usize::MAX / 2).copied().unwrap_or(false)
@@ -211,8 +221,7 @@ impl<'r> Engine<'r> {
         let mut literals = Literals {
             insensitive: Vec::new(),
             sensitive: Vec::new(),
-            insensitive_ac: None,
-            sensitive_ac: None,
+            automata: OnceLock::new(),
         };
         let rule_literals = rules
             .rules
@@ -233,7 +242,6 @@ impl<'r> Engine<'r> {
                 })
             })
             .collect();
-        literals.build();
         Engine {
             rules,
             literals,

@@ -1,8 +1,8 @@
 //! Inline allow comments: a finding is not reported when its first line, or the line above it,
 //! carries `diffward:allow <rule-id or category> <reason>`. The reason is required: an allow
 //! without one is ignored, so every exception says why it exists. For secrets, the markers of
-//! other scanners (`gitleaks:allow`, `pragma: allowlist secret`) are honoured too, so existing
-//! exceptions keep working.
+//! other scanners (`gitleaks:allow`, detect-secrets' `pragma: allowlist secret` and
+//! `pragma: allowlist nextline secret`) are honoured too, so existing exceptions keep working.
 
 use crate::finding::Category;
 
@@ -11,7 +11,9 @@ const MARKER: &str = "diffward:allow";
 /// Whether `line` allows a finding of `rule_id` (in `category`).
 pub fn line_allows(line: &str, rule_id: &str, category: Category) -> bool {
     if category == Category::Secrets
-        && (line.contains("gitleaks:allow") || line.contains("pragma: allowlist secret"))
+        && (line.contains("gitleaks:allow")
+            || line.contains("pragma: allowlist secret")
+            || line.contains("pragma: allowlist nextline secret"))
     {
         return true;
     }

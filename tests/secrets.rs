@@ -320,3 +320,28 @@ fn a_provider_token_that_looks_made_up_is_low_confidence() {
     assert_eq!(findings[0]["confidence"], "low");
     assert_eq!(findings[1]["confidence"], "high");
 }
+
+#[test]
+fn other_scanners_allow_markers_are_honoured_for_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = |i: u32| format!("Zq8vR2mLx7TnW4kP{i}q9T");
+    let text = format!(
+        "A = \"{}\"  # gitleaks:allow\nB = \"{}\"  # pragma: allowlist secret\n# pragma: allowlist nextline secret\nC_TOKEN = \"{}\"\nD_TOKEN = \"{}\"\n",
+        key(1),
+        key(2),
+        key(3),
+        key(4)
+    );
+    std::fs::write(
+        dir.path().join("settings.txt"),
+        text.replace("A =", "A_TOKEN =").replace("B =", "B_TOKEN ="),
+    )
+    .unwrap();
+    let run = diffward(dir.path(), &["scan", ".", "--format", "json"]);
+    let findings = run.json()["findings"].as_array().unwrap().clone();
+    let lines: Vec<u64> = findings
+        .iter()
+        .map(|f| f["region"]["start_line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, vec![5], "{findings:?}");
+}

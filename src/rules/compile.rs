@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use regex::Regex;
 
-use super::query::{derive_prefilter, Alternatives, QueryMatcher, SecretFilter};
+use super::query::{derive_prefilter, stray_predicate, Alternatives, QueryMatcher, SecretFilter};
 use super::schema::{DiffMode, RawExample, RawGroup, RawRule};
 use crate::finding::{Category, Confidence, Severity};
 use crate::lang::Lang;
@@ -479,6 +479,16 @@ fn compile_query(
         ));
     }
     check_entropy(raw)?;
+    if let Some(at) = stray_predicate(src) {
+        return Err(CompileError {
+            field: "query",
+            message: "this predicate is outside any pattern: tree-sitter would ignore it".into(),
+            help: Some(
+                "put it inside the pattern's parentheses: `((call) @c (#eq? @c \"eval\"))`, or for an alternation `([(a) (b)] @x (#eq? @x \"y\"))`".into(),
+            ),
+            inner: Some(at),
+        });
+    }
     let mut matcher = QueryMatcher::new(src, &raw.languages);
     matcher.secret_filter = SecretFilter::new(raw.entropy, raw.allow.clone());
     if eager {

@@ -188,6 +188,41 @@ fn top_level_patterns(src: &str) -> Vec<&str> {
     out.into_iter().map(|(a, b)| &src[a..b]).collect()
 }
 
+/// The row and column (0-based) of a predicate written outside any pattern, like
+/// `(call) @c (#eq? @c "eval")`: tree-sitter accepts it and ignores it, so the rule would match
+/// far more than its author meant. The predicate belongs inside: `((call) @c (#eq? @c "eval"))`.
+pub fn stray_predicate(src: &str) -> Option<(usize, usize)> {
+    let bytes = src.as_bytes();
+    let (mut depth, mut i) = (0usize, 0usize);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b';' => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'(' | b'[' => {
+                if depth == 0 && src[i..].starts_with("(#") {
+                    let row = src[..i].matches('\n').count();
+                    let col = i - src[..i].rfind('\n').map_or(0, |n| n + 1);
+                    return Some((row, col));
+                }
+                depth += 1;
+            }
+            b')' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 /// Literals a file must contain for a query to match, from its `#eq?` and `#any-of?`
 /// predicates: per pattern, one group per predicate (all must hold). If one pattern has no such
 /// predicate, the query has no prefilter.
@@ -243,6 +278,20 @@ mod tests {
         );
         assert_eq!(derive_prefilter("(call) @c"), None);
         assert_eq!(derive_prefilter(r#"((x) @a (#eq? @a "*"))"#), None);
+    }
+
+    #[test]
+    fn predicates_outside_a_pattern_are_found() {
+        assert_eq!(stray_predicate("((call) @c (#eq? @c \"eval\"))"), None);
+        assert_eq!(
+            stray_predicate("(call) @c\n(#eq? @c \"eval\")"),
+            Some((1, 0))
+        );
+        assert_eq!(
+            stray_predicate("[(a) (b)] @x (#match? @x \"y\")"),
+            Some((0, 13))
+        );
+        assert_eq!(stray_predicate("; (#eq? in a comment\n(call)"), None);
     }
 
     #[test]

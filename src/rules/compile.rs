@@ -154,11 +154,6 @@ impl SecretGroup {
 }
 
 impl RegexMatcher {
-    /// Whether matches of this rule are secrets (redacted everywhere).
-    pub fn has_secret(&self) -> bool {
-        self.group.is_some() || self.secrets_category
-    }
-
     /// The compiled regexes, built on first use.
     pub fn compiled(&self) -> Option<&CompiledRegex> {
         self.compiled.get_or_init(|| self.build().ok()).as_ref()

@@ -126,7 +126,7 @@ fn one_secret_gives_one_finding_and_the_checksum_sets_confidence() {
     )
     .unwrap();
     let run = diffward(dir.path(), &["scan", ".", "--format", "json"]);
-    let findings = run.json()["findings"].as_array().unwrap().clone();
+    let findings = run.findings_json();
     // The generic assignment rule matches both lines too; the provider rule wins.
     let ids: Vec<&str> = findings
         .iter()
@@ -155,7 +155,7 @@ OLD_NPM_TOKEN={npm_broken}
         dir.path(),
         &["scan", ".npmrc-example.txt", "--format", "json"],
     );
-    let findings = run.json()["findings"].as_array().unwrap().clone();
+    let findings = run.findings_json();
     assert_eq!(findings.len(), 2, "{findings:?}");
     assert!(findings.iter().all(|f| f["rule_id"] == "secrets/npm-token"));
     assert_eq!(findings[0]["checksum_valid"], true);
@@ -314,7 +314,7 @@ fn a_provider_token_that_looks_made_up_is_low_confidence() {
     )
     .unwrap();
     let run = diffward(dir.path(), &["scan", ".", "--format", "json"]);
-    let findings = run.json()["findings"].as_array().unwrap().clone();
+    let findings = run.findings_json();
     assert_eq!(findings.len(), 2, "{findings:?}");
     assert_eq!(findings[0]["rule_id"], "secrets/okta-token");
     assert_eq!(findings[0]["confidence"], "low");
@@ -338,7 +338,7 @@ fn other_scanners_allow_markers_are_honoured_for_secrets() {
     )
     .unwrap();
     let run = diffward(dir.path(), &["scan", ".", "--format", "json"]);
-    let findings = run.json()["findings"].as_array().unwrap().clone();
+    let findings = run.findings_json();
     let lines: Vec<u64> = findings
         .iter()
         .map(|f| f["region"]["start_line"].as_u64().unwrap())

@@ -1,6 +1,6 @@
 //! `diffward scan`: resolve the arguments into a change and a rule set, scan, report, exit.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -288,11 +288,7 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
                 eprint!("{}", report::human::summary(&report));
             }
         }
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            // A closed pipe (`| head`) is not an error worth a message.
-            let _ = stdout.write_all(text.as_bytes());
-        }
+        None => super::emit(&text),
     }
     if let Some(p) = &args.sarif_output {
         write_out(p, &report::sarif::render(&report))?;

@@ -12,8 +12,8 @@ use tree_sitter::{Parser, QueryCursor, QueryCursorOptions, Tree};
 use super::placeholder;
 use super::text::SideText;
 use crate::lang::Lang;
+use crate::rules::compile::SecretFilter;
 use crate::rules::{Matcher, RegexMatcher, Rule};
-use regex::Regex;
 
 /// One match of one rule, before the diff semantics decide whether it is reported.
 #[derive(Debug, Clone)]
@@ -111,7 +111,6 @@ pub fn run_queries(
         };
         let names = cq.query.capture_names();
         let secret_capture = cq.query.capture_index_for_name("secret");
-        let allow = qm.secret_filter.allow();
         let deadline = Instant::now() + QUERY_BUDGET;
         let mut timed_out = false;
         let mut over_time = |_: &tree_sitter::QueryCursorState| {
@@ -163,7 +162,7 @@ pub fn run_queries(
             }
             if let Some((s, e)) = secret {
                 let body = text.text.get(s..e).unwrap_or_default();
-                if !passes(qm.secret_filter.entropy, allow, body) {
+                if !passes(&qm.secret_filter, body) {
                     continue;
                 }
             }
@@ -208,10 +207,15 @@ fn regex_matches(ri: usize, rm: &RegexMatcher, hay: &str, base: usize, out: &mut
             continue;
         }
         if let Some(s) = secret {
-            if !passes(rm.entropy, &compiled.allow, s.as_str()) {
+            if !passes(&rm.secret_filter, s.as_str()) {
                 continue;
             }
-        } else if compiled.allow.iter().any(|a| a.is_match(whole.as_str())) {
+        } else if rm
+            .secret_filter
+            .allow()
+            .iter()
+            .any(|a| a.is_match(whole.as_str()))
+        {
             continue;
         }
         let mut captures = Vec::new();
@@ -236,13 +240,13 @@ fn regex_matches(ri: usize, rm: &RegexMatcher, hay: &str, base: usize, out: &mut
 
 /// Whether a secret passes a rule's filters: enough entropy (and, when the rule asks for
 /// randomness, no documentation run like `ABCDEFGH`), and no `allow` regex matches it.
-fn passes(min_entropy: Option<f64>, allow: &[Regex], secret: &str) -> bool {
-    if let Some(min) = min_entropy {
+fn passes(filter: &SecretFilter, secret: &str) -> bool {
+    if let Some(min) = filter.entropy {
         if too_plain(secret, min) || placeholder::is_made_up(secret) {
             return false;
         }
     }
-    !allow.iter().any(|a| a.is_match(secret))
+    !filter.allow().iter().any(|a| a.is_match(secret))
 }
 
 /// The body of a string literal node: without a prefix (`r`, `b`, `f`, `u`), its quotes

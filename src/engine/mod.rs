@@ -275,7 +275,14 @@ impl<'r> Engine<'r> {
         let (mut findings, allowed) = semantics::resolve(self.rules, candidates);
         stats.allowed_by_comment = allowed;
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        one_finding_per_secret(&mut findings);
+        let generic: std::collections::HashSet<&str> = self
+            .rules
+            .rules
+            .iter()
+            .filter(|r| r.tags.iter().any(|t| t == "generic"))
+            .map(|r| r.id.as_str())
+            .collect();
+        one_finding_per_secret(&mut findings, &generic);
         self.apply_secrets_in_tests(&mut findings);
         notifications.sort();
         notifications.dedup();
@@ -475,13 +482,13 @@ impl<'r> Engine<'r> {
 }
 
 /// Where two secret findings overlap (a provider rule and a generic rule on the same token),
-/// keep only the more specific one: a provider rule over a `generic` one, then the higher
+/// keep only the more specific one: a provider rule over one tagged `generic`, then the higher
 /// confidence, then the longer match.
-fn one_finding_per_secret(findings: &mut Vec<Finding>) {
+fn one_finding_per_secret(findings: &mut Vec<Finding>, generic: &std::collections::HashSet<&str>) {
     use crate::finding::Category;
     let rank = |f: &Finding| {
         (
-            !f.rule_id.contains("generic"),
+            !generic.contains(f.rule_id.as_str()),
             f.confidence,
             (f.region.end_line, f.region.end_column),
             std::cmp::Reverse((f.region.start_line, f.region.start_column)),

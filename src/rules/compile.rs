@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use regex::Regex;
 
-use super::query::{derive_prefilter, stray_predicate, Alternatives, QueryMatcher, SecretFilter};
+use super::query::{derive_prefilter, stray_predicate, Alternatives, QueryMatcher};
 use super::schema::{DiffMode, RawExample, RawGroup, RawRule};
 use crate::finding::{Category, Confidence, Severity};
 use crate::lang::Lang;
@@ -109,6 +109,42 @@ pub enum Matcher {
     Regex(RegexMatcher),
 }
 
+/// What a secret must look like to be reported: random enough, and not an allowed value.
+#[derive(Default)]
+pub struct SecretFilter {
+    pub entropy: Option<f64>,
+    allow_sources: Vec<String>,
+    allow: OnceLock<Vec<Regex>>,
+}
+
+impl SecretFilter {
+    pub fn new(entropy: Option<f64>, allow_sources: Vec<String>) -> SecretFilter {
+        SecretFilter {
+            entropy,
+            allow_sources,
+            allow: OnceLock::new(),
+        }
+    }
+
+    /// The `allow` regexes, compiled on first use (a built-in rule's are checked by the tests;
+    /// a user rule's by `validate`).
+    pub fn allow(&self) -> &[Regex] {
+        self.allow.get_or_init(|| {
+            self.allow_sources
+                .iter()
+                .filter_map(|a| Regex::new(a).ok())
+                .collect()
+        })
+    }
+
+    pub fn validate(&self) -> Result<(), CompileError> {
+        for a in &self.allow_sources {
+            Regex::new(a).map_err(|e| CompileError::new("allow", format!("invalid regex: {e}")))?;
+        }
+        Ok(())
+    }
+}
+
 /// A regex rule's matcher. The regexes are compiled on first use: building a hundred secret
 /// patterns costs tens of milliseconds, which a scan of a small change should not pay for rules
 /// its files never reach. User rule files are compiled at load time (`compile_all`).
@@ -117,9 +153,9 @@ pub struct RegexMatcher {
     group: Option<RawGroup>,
     /// Secrets rules have a secret group even when the file does not name one.
     secrets_category: bool,
-    allow_sources: Vec<String>,
     compiled: OnceLock<Option<CompiledRegex>>,
-    pub entropy: Option<f64>,
+    /// Filters on the secret (or, without one, the whole match).
+    pub secret_filter: SecretFilter,
     pub checksum: Option<crate::checksum::Checksum>,
 }
 
@@ -129,7 +165,6 @@ pub struct CompiledRegex {
     /// The capture group holding the secret; `None` when the match is not a secret (a regex
     /// rule outside the secrets category without `secret-group`).
     pub secret_group: Option<SecretGroup>,
-    pub allow: Vec<Regex>,
 }
 
 /// Which capture group of a regex holds the secret.
@@ -161,6 +196,7 @@ impl RegexMatcher {
 
     /// Compile now, reporting what is wrong.
     pub fn compile_all(&self) -> Result<(), CompileError> {
+        self.secret_filter.validate()?;
         if self.compiled.get().is_none() {
             let built = self.build()?;
             let _ = self.compiled.set(Some(built));
@@ -212,17 +248,9 @@ impl RegexMatcher {
             }
             None => None,
         };
-        let allow = self
-            .allow_sources
-            .iter()
-            .map(|a| {
-                Regex::new(a).map_err(|e| CompileError::new("allow", format!("invalid regex: {e}")))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
         Ok(CompiledRegex {
             regex,
             secret_group,
-            allow,
         })
     }
 }
@@ -508,9 +536,8 @@ fn compile_regex(src: &str, raw: &RawRule, eager: bool) -> Result<Matcher, Compi
         source: src.to_string(),
         group: raw.secret_group.clone(),
         secrets_category: raw.category == Category::Secrets,
-        allow_sources: raw.allow.clone(),
         compiled: OnceLock::new(),
-        entropy: raw.entropy,
+        secret_filter: SecretFilter::new(raw.entropy, raw.allow.clone()),
         checksum: raw.checksum,
     };
     if eager {

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use regex::Regex;
 use tree_sitter::{Query, QueryErrorKind};
 
-use super::compile::{CompileError, RegexMatcher};
+use super::compile::{CompileError, RegexMatcher, SecretFilter};
 use crate::lang::Lang;
 
 /// A compiled query for one language.
@@ -29,42 +29,6 @@ pub struct QueryMatcher {
     pub inner: Option<RegexMatcher>,
     /// Filters on the text of the `@secret` capture, when the rule has no inner regex.
     pub secret_filter: SecretFilter,
-}
-
-/// What a secret must look like to be reported: random enough, and not an allowed value.
-#[derive(Default)]
-pub struct SecretFilter {
-    pub entropy: Option<f64>,
-    allow_sources: Vec<String>,
-    allow: OnceLock<Vec<Regex>>,
-}
-
-impl SecretFilter {
-    pub fn new(entropy: Option<f64>, allow_sources: Vec<String>) -> SecretFilter {
-        SecretFilter {
-            entropy,
-            allow_sources,
-            allow: OnceLock::new(),
-        }
-    }
-
-    /// The `allow` regexes, compiled on first use (a built-in rule's are checked by the tests;
-    /// a user rule's by `validate`).
-    pub fn allow(&self) -> &[Regex] {
-        self.allow.get_or_init(|| {
-            self.allow_sources
-                .iter()
-                .filter_map(|a| Regex::new(a).ok())
-                .collect()
-        })
-    }
-
-    pub fn validate(&self) -> Result<(), CompileError> {
-        for a in &self.allow_sources {
-            Regex::new(a).map_err(|e| CompileError::new("allow", format!("invalid regex: {e}")))?;
-        }
-        Ok(())
-    }
 }
 
 impl QueryMatcher {
@@ -146,11 +110,11 @@ fn compile_for(src: &str, lang: Lang) -> Result<CompiledQuery, CompileError> {
 /// Alternatives of groups of literals: see `Prefilter`.
 pub type Alternatives = Vec<Vec<Vec<String>>>;
 
-/// The top-level patterns of a query source: each `(...)`/`[...]` at depth 0, with top-level
-/// predicates that follow a pattern attached to it. Strings and `;` comments are skipped.
-fn top_level_patterns(src: &str) -> Vec<&str> {
+/// The byte ranges of a query source's top-level groups: each `(...)`/`[...]` at depth 0.
+/// Strings and `;` comments are skipped.
+fn top_level_groups(src: &str) -> Vec<(usize, usize)> {
     let bytes = src.as_bytes();
-    let mut out: Vec<(usize, usize)> = Vec::new();
+    let mut out = Vec::new();
     let (mut depth, mut start, mut i) = (0usize, 0usize, 0usize);
     while i < bytes.len() {
         match bytes[i] {
@@ -174,53 +138,35 @@ fn top_level_patterns(src: &str) -> Vec<&str> {
             b')' | b']' => {
                 depth = depth.saturating_sub(1);
                 if depth == 0 {
-                    let is_predicate = src[start..].starts_with("(#");
-                    match out.last_mut() {
-                        Some(last) if is_predicate => last.1 = i + 1,
-                        _ => out.push((start, i + 1)),
-                    }
+                    out.push((start, i + 1));
                 }
             }
             _ => {}
         }
         i += 1;
     }
-    out.into_iter().map(|(a, b)| &src[a..b]).collect()
+    out
+}
+
+/// The top-level patterns of a query source (its predicates are inside them: see
+/// `stray_predicate`).
+fn top_level_patterns(src: &str) -> Vec<&str> {
+    top_level_groups(src)
+        .into_iter()
+        .map(|(a, b)| &src[a..b])
+        .collect()
 }
 
 /// The row and column (0-based) of a predicate written outside any pattern, like
 /// `(call) @c (#eq? @c "eval")`: tree-sitter accepts it and ignores it, so the rule would match
 /// far more than its author meant. The predicate belongs inside: `((call) @c (#eq? @c "eval"))`.
 pub fn stray_predicate(src: &str) -> Option<(usize, usize)> {
-    let bytes = src.as_bytes();
-    let (mut depth, mut i) = (0usize, 0usize);
-    while i < bytes.len() {
-        match bytes[i] {
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-            }
-            b';' => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'(' | b'[' => {
-                if depth == 0 && src[i..].starts_with("(#") {
-                    let row = src[..i].matches('\n').count();
-                    let col = i - src[..i].rfind('\n').map_or(0, |n| n + 1);
-                    return Some((row, col));
-                }
-                depth += 1;
-            }
-            b')' | b']' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        i += 1;
-    }
-    None
+    let (at, _) = top_level_groups(src)
+        .into_iter()
+        .find(|&(a, _)| src[a..].starts_with("(#"))?;
+    let row = src[..at].matches('\n').count();
+    let col = at - src[..at].rfind('\n').map_or(0, |n| n + 1);
+    Some((row, col))
 }
 
 /// Literals a file must contain for a query to match, from its `#eq?` and `#any-of?`
@@ -266,7 +212,7 @@ mod tests {
         let q = r#"
             ; a comment with (parens
             ((call function: (identifier) @f) (#eq? @f "eval"))
-            (decorator (identifier) @d) (#any-of? @d "login_required" "auth")
+            ((decorator (identifier) @d) (#any-of? @d "login_required" "auth"))
         "#;
         assert_eq!(top_level_patterns(q).len(), 2);
         assert_eq!(

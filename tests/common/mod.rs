@@ -28,6 +28,14 @@ impl Run {
         })
     }
 
+    /// The `findings` of a JSON report, whole.
+    pub fn findings_json(&self) -> Vec<serde_json::Value> {
+        self.json()["findings"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// (rule id, path, start line) of every finding in a JSON report.
     pub fn findings(&self) -> Vec<(String, String, u64)> {
         self.json()["findings"]

@@ -176,8 +176,12 @@ impl fmt::Display for RedactedSecret {
 pub struct Provenance {
     pub commit: String,
     pub author: String,
-    /// The commit message carries a trailer that marks it as written with an AI assistant.
+    /// The commit names a coding agent as its author, committer or co-author, or carries an
+    /// `AI-assisted`/`Assisted-by`/`Generated-by` trailer or an agent's footer.
     pub ai_assisted: bool,
+    /// Which agent, when the commit says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assistant: Option<String>,
 }
 
 /// One reported risk.
@@ -203,6 +207,12 @@ pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checksum_valid: Option<bool>,
     pub provenance: Option<Provenance>,
+    /// For a removal: the 1-based line of the base text where the removed match began.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_line: Option<u32>,
+    /// For a removal: the path of the base text, when it differs from `path` (a rename).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub base_path: Option<String>,
     /// A few lines around the region, redacted, for human output.
     #[serde(skip)]
     pub context: String,

@@ -1,6 +1,8 @@
 //! End-to-end scans of real git repositories built in temporary folders: what a user sees for
 //! the changes that matter to the diff semantics.
 
+#![allow(clippy::disallowed_methods)] // tests start git and diffward themselves
+
 mod common;
 
 use common::{diffward, diffward_stdin, TempRepo, FAKE_AWS_KEY};

@@ -1,6 +1,8 @@
 //! What users see for a realistic change (fixtures/demo-change): snapshots of the human, JSON
 //! and SARIF reports, and the SARIF checked against the SARIF 2.1.0 JSON Schema.
 
+#![allow(clippy::disallowed_methods)] // tests start git and diffward themselves
+
 mod common;
 
 use std::path::Path;

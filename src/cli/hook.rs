@@ -15,9 +15,9 @@ fn hook_path() -> miette::Result<PathBuf> {
     let cwd = std::env::current_dir().into_diagnostic()?;
     let repo = Repo::discover(&cwd)?;
     // Honours core.hooksPath and linked work trees.
-    let out = std::process::Command::new("git")
-        .current_dir(&repo.root)
-        .args(["rev-parse", "--git-path", "hooks/pre-push"])
+    let out = repo
+        .git
+        .command_seeing_hooks_path(&["rev-parse", "--git-path", "hooks/pre-push"])
         .output()
         .into_diagnostic()
         .wrap_err("could not run git")?;

@@ -11,7 +11,7 @@ use crate::config::{parse_severity, Config};
 use crate::engine::{self, ScanOptions};
 use crate::finding::{Finding, Severity, Side};
 use crate::report::{self, Format, Report, Style};
-use crate::rules::{compile::glob_set, DiffMode, RuleSelection, RuleSet};
+use crate::rules::{compile::glob_set, RuleSelection, RuleSet};
 use crate::source::git::Repo;
 use crate::source::{paths, ChangeKind, ChangeSet};
 
@@ -141,29 +141,28 @@ fn threshold(args: &ScanArgs, cfg: &Config) -> Option<Severity> {
 }
 
 /// Attach the commit that introduced each finding in a git range: for an added line, the commit
-/// `git blame` names; for a removal, the last commit of the range that changed the file. Bounded,
-/// since each costs a git call.
-fn add_provenance(
-    repo_root: &Path,
-    base: &str,
-    head: &str,
-    rules: &RuleSet,
-    findings: &mut [Finding],
-) {
-    const MAX_LOOKUPS: usize = 200;
-    let repo = Repo {
-        root: repo_root.to_path_buf(),
-        head: Some(head.to_string()),
-    };
-    for f in findings.iter_mut().take(MAX_LOOKUPS) {
-        let removed = rules
-            .get(&f.rule_id)
-            .is_some_and(|r| r.diff == DiffMode::Removed);
-        f.provenance = if removed || f.side == Side::Base {
-            repo.last_change(base, head, &f.path)
-        } else {
-            repo.blame_line(head, &f.path, f.region.start_line)
-        };
+/// `git blame` names; for a removal, the commit of the range that deleted its line. Lookups are
+/// batched per file (see `source::git::provenance`), so every finding gets one.
+fn add_provenance(repo: &Repo, base: &str, head: &str, findings: &mut [Finding]) {
+    use crate::source::git::provenance::Introduced;
+    let asks: Vec<Introduced> = findings
+        .iter()
+        .map(|f| match (f.side, f.base_line) {
+            (_, Some(line)) => Introduced::Removed {
+                path: f.base_path.clone().unwrap_or_else(|| f.path.clone()),
+                line,
+            },
+            (Side::Base, None) => Introduced::File {
+                path: f.path.clone(),
+            },
+            (Side::Head, None) => Introduced::Line {
+                path: f.path.clone(),
+                line: f.region.start_line,
+            },
+        })
+        .collect();
+    for (f, p) in findings.iter_mut().zip(repo.provenance(base, head, &asks)) {
+        f.provenance = p;
     }
 }
 
@@ -236,7 +235,9 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
     for cs in &change_sets {
         let mut part = engine::scan(cs, &rules, opts.clone());
         if let ChangeKind::Range { base, head } = &cs.kind {
-            add_provenance(&cs.root, base, head, &rules, &mut part.findings);
+            if let Ok(repo) = Repo::discover(&cs.root) {
+                add_provenance(&repo, base, head, &mut part.findings);
+            }
         }
         out.merge(part);
     }

@@ -44,6 +44,10 @@ pub struct Draft {
     secret: Option<crate::finding::RedactedSecret>,
     checksum_valid: Option<bool>,
     looks_made_up: bool,
+    /// For a removal: where the removed match began in the base text (1-based), and the base
+    /// path when it differs.
+    base_line: Option<u32>,
+    base_path: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -250,6 +254,8 @@ pub fn new_side_candidate(
             secret: secret_of(text, &m),
             checksum_valid: m.checksum_valid,
             looks_made_up: m.looks_made_up,
+            base_line: None,
+            base_path: None,
         })
     });
     let allowed = draft
@@ -287,11 +293,15 @@ pub fn old_side_candidate(
             let (snippet, _) = excerpt(old, first, last_shown, m.secret);
             let message = interpolate(&rule.message, &m, &old.text);
             let secret = secret_of(old, &m);
+            let base_path = f.old_path.clone().filter(|p| *p != f.path);
             Some(Box::new(match new {
-                Some(new) if new.line_count() > 0 => {
+                // The file still exists at the head (perhaps empty): the removal is shown there.
+                Some(new) => {
                     // Where the removal happened in the new file: the replacement, or the line
                     // that now follows the removed text.
-                    let line = changes.old_to_new(rl).min(new.line_count() - 1);
+                    let line = changes
+                        .old_to_new(rl)
+                        .min(new.line_count().saturating_sub(1));
                     let (s, e) = new.line_range(line);
                     Draft {
                         message,
@@ -308,6 +318,8 @@ pub fn old_side_candidate(
                         secret,
                         checksum_valid: m.checksum_valid,
                         looks_made_up: m.looks_made_up,
+                        base_line: Some(first + 1),
+                        base_path,
                     }
                 }
                 _ => {
@@ -328,6 +340,8 @@ pub fn old_side_candidate(
                         secret,
                         checksum_valid: m.checksum_valid,
                         looks_made_up: m.looks_made_up,
+                        base_line: Some(first + 1),
+                        base_path: None,
                     }
                 }
             }))
@@ -429,6 +443,8 @@ fn finding(rule: &Rule, d: Draft, fingerprint: &str) -> Finding {
         secret: d.secret,
         checksum_valid: d.checksum_valid,
         provenance: None,
+        base_line: d.base_line,
+        base_path: d.base_path,
         context_first_line: d.context.first_line,
         context: d.context.text,
         highlight: d.context.highlight,

@@ -106,7 +106,11 @@ fn diagnostic<'a>(report: &Report<'_>, f: &'a Finding) -> FindingDiagnostic<'a> 
         label.push_str(&format!(
             " (commit {}{}, {})",
             &p.commit[..p.commit.len().min(10)],
-            if p.ai_assisted { ", AI-assisted" } else { "" },
+            match (&p.assistant, p.ai_assisted) {
+                (Some(a), _) => format!(", written with {a}"),
+                (None, true) => ", AI-assisted".to_string(),
+                _ => String::new(),
+            },
             p.author
         ));
     }

@@ -222,6 +222,12 @@ fn result(f: &Finding, rule_index: Option<usize>, occurrence: usize) -> SarifRes
         props.insert("commit".into(), json!(p.commit));
         props.insert("author".into(), json!(p.author));
         props.insert("aiAssisted".into(), json!(p.ai_assisted));
+        if let Some(a) = &p.assistant {
+            props.insert("aiAssistant".into(), json!(a));
+        }
+    }
+    if let Some(l) = f.base_line {
+        props.insert("baseLine".into(), json!(l));
     }
     let mut r = SarifResult::builder()
         .rule_id(f.rule_id.clone())

@@ -1,6 +1,10 @@
 //! Helpers for the integration tests: throwaway git repositories and the real binary.
+//!
+//! `DIFFWARD_TEST_BIN=/path/to/diffward cargo test` runs the same tests against another build
+//! (an older one, to see that a regression test fails on the code that had the bug).
 
 #![allow(dead_code)]
+#![allow(clippy::disallowed_methods)] // tests start git and diffward themselves
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -76,8 +80,14 @@ fn output(o: Output) -> Run {
 }
 
 /// Run the diffward binary in `dir`.
+pub fn binary() -> PathBuf {
+    std::env::var_os("DIFFWARD_TEST_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_diffward")))
+}
+
 pub fn diffward(dir: &Path, args: &[&str]) -> Run {
-    let o = Command::new(env!("CARGO_BIN_EXE_diffward"))
+    let o = Command::new(binary())
         .current_dir(dir)
         .args(args)
         .env("NO_COLOR", "1")
@@ -92,7 +102,7 @@ pub fn diffward(dir: &Path, args: &[&str]) -> Run {
 /// Run the diffward binary with `input` on standard input.
 pub fn diffward_stdin(dir: &Path, args: &[&str], input: &str) -> Run {
     use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_diffward"))
+    let mut child = Command::new(binary())
         .current_dir(dir)
         .args(args)
         .env("NO_COLOR", "1")
@@ -138,10 +148,8 @@ impl TempRepo {
 
     /// Run git with diffward's folder first on PATH (so hooks find it); any exit status.
     pub fn git_output(&self, args: &[&str]) -> Output {
-        let bin_dir = Path::new(env!("CARGO_BIN_EXE_diffward"))
-            .parent()
-            .unwrap()
-            .to_path_buf();
+        let bin = binary();
+        let bin_dir = bin.parent().unwrap().to_path_buf();
         let path = std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(
             &std::env::var_os("PATH").unwrap_or_default(),
         )))

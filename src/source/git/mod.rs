@@ -10,7 +10,12 @@ use std::ffi::OsStr;
 use std::io::{Read, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
+
+pub mod process;
+pub mod provenance;
+
+pub use process::GitProcess;
 
 use super::{ChangeKind, ChangeSet, Content, FileChange, RepoInfo};
 use crate::finding::Notification;
@@ -48,24 +53,13 @@ pub struct Repo {
     pub root: PathBuf,
     /// The commit HEAD points at; `None` in a repository with no commit yet.
     pub head: Option<String>,
+    /// How git is started here (every process through it).
+    pub git: GitProcess,
 }
 
-fn git_command(dir: &Path) -> Command {
-    let mut c = Command::new("git");
-    c.current_dir(dir)
-        .args(["-c", "core.fsmonitor=false", "-c", "core.quotepath=false"])
-        .env("GIT_OPTIONAL_LOCKS", "0")
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_PAGER", "cat")
-        .env("LC_ALL", "C")
-        .env_remove("GIT_EXTERNAL_DIFF")
-        .stdin(Stdio::null());
-    c
-}
-
-fn run(dir: &Path, args: &[&str]) -> Result<Vec<u8>, GitError> {
-    let out = git_command(dir)
-        .args(args)
+fn run(git: &GitProcess, args: &[&str]) -> Result<Vec<u8>, GitError> {
+    let out = git
+        .command(args)
         .output()
         .map_err(|e| GitError::Spawn(e.to_string()))?;
     if !out.status.success() {
@@ -86,8 +80,9 @@ fn text(bytes: Vec<u8>) -> String {
 impl Repo {
     /// The repository that contains `dir`, and its HEAD commit (one git call).
     pub fn discover(dir: &Path) -> Result<Repo, GitError> {
-        let out = git_command(dir)
-            .args([
+        let git = GitProcess::new(dir);
+        let out = git
+            .command(&[
                 "rev-parse",
                 "--show-toplevel",
                 "--verify",
@@ -109,8 +104,10 @@ impl Repo {
             .next()
             .map(|h| String::from_utf8_lossy(h).into_owned())
             .filter(|_| out.status.success());
+        let root = PathBuf::from(OsStr::from_bytes(top));
         Ok(Repo {
-            root: PathBuf::from(OsStr::from_bytes(top)),
+            git: git.in_dir(&root),
+            root,
             head,
         })
     }
@@ -133,7 +130,7 @@ impl Repo {
     }
 
     fn git(&self, args: &[&str]) -> Result<Vec<u8>, GitError> {
-        run(&self.root, args)
+        run(&self.git, args)
     }
 
     /// The full commit id of a revision.
@@ -152,8 +149,9 @@ impl Repo {
 
     /// The tree to compare against when HEAD does not exist yet (a repository with no commit).
     fn empty_tree(&self) -> Result<String, GitError> {
-        let mut child = git_command(&self.root)
-            .args(["hash-object", "-t", "tree", "--stdin"])
+        let mut child = self
+            .git
+            .command(&["hash-object", "-t", "tree", "--stdin"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -276,8 +274,9 @@ impl Repo {
             None => self.empty_tree()?,
         };
         // Listing untracked files walks the whole work tree: run it beside the diff.
-        let untracked = git_command(&self.root)
-            .args(["ls-files", "-z", "--others", "--exclude-standard"])
+        let untracked = self
+            .git
+            .command(&["ls-files", "-z", "--others", "--exclude-standard"])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -382,8 +381,9 @@ impl Repo {
         if shas.is_empty() {
             return Ok(out);
         }
-        let mut child = git_command(&self.root)
-            .args(["cat-file", "--batch"])
+        let mut child = self
+            .git
+            .command(&["cat-file", "--batch"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -428,70 +428,6 @@ impl Repo {
         }
         Ok(out)
     }
-
-    /// The last commit in `base..head` that changed `path` (a removal has no line to blame).
-    pub fn last_change(
-        &self,
-        base: &str,
-        head: &str,
-        path: &str,
-    ) -> Option<crate::finding::Provenance> {
-        let range = format!("{base}..{head}");
-        let commit = self
-            .git(&["log", "-1", "--format=%H", &range, "--", path])
-            .ok()
-            .map(text)
-            .filter(|c| !c.is_empty())?;
-        self.provenance_of(commit)
-    }
-
-    fn provenance_of(&self, commit: String) -> Option<crate::finding::Provenance> {
-        let info = self
-            .git(&["log", "-1", "--format=%an%x00%B", &commit])
-            .ok()
-            .map(text)?;
-        let (author, message) = info.split_once('\0')?;
-        Some(crate::finding::Provenance {
-            author: author.to_string(),
-            ai_assisted: is_ai_assisted(message),
-            commit,
-        })
-    }
-
-    /// The commit on `head` that last touched a line, with its author and AI-assistance marker.
-    pub fn blame_line(
-        &self,
-        head: &str,
-        path: &str,
-        line: u32,
-    ) -> Option<crate::finding::Provenance> {
-        let range = format!("{line},{line}");
-        let out = self
-            .git(&["blame", "--porcelain", "-L", &range, head, "--", path])
-            .ok()?;
-        let out = String::from_utf8_lossy(&out);
-        let commit = out.split(' ').next()?.to_string();
-        self.provenance_of(commit)
-    }
-}
-
-/// Whether a commit message carries a trailer that marks AI assistance: a co-author that is a
-/// known coding assistant, or an explicit `AI-assisted`/`Assisted-by`/`Generated-by` trailer.
-pub fn is_ai_assisted(message: &str) -> bool {
-    const ASSISTANTS: [&str; 12] = [
-        "claude", "copilot", "chatgpt", "openai", "codex", "gemini", "cursor", "devin", "aider",
-        "codeium", "windsurf", "amazon q",
-    ];
-    message.lines().any(|l| {
-        let l = l.trim().to_ascii_lowercase();
-        if l.starts_with("ai-assisted:")
-            || l.starts_with("assisted-by:")
-            || l.starts_with("generated-by:")
-        {
-            return !l.ends_with(": false") && !l.ends_with(": no");
-        }
-        l.starts_with("co-authored-by:") && ASSISTANTS.iter().any(|a| l.contains(a))
-    })
 }
 
 /// A remote as an absolute URI for SARIF: credentials dropped, scp-like `host:path` as `ssh://`,
@@ -594,18 +530,6 @@ fn parse_raw(raw: &[u8]) -> Vec<RawEntry> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ai_trailers_are_recognised() {
-        assert!(is_ai_assisted(
-            "Fix\n\nCo-authored-by: Claude <noreply@anthropic.com>"
-        ));
-        assert!(is_ai_assisted("Fix\n\nAssisted-by: an agent"));
-        assert!(!is_ai_assisted(
-            "Fix\n\nCo-authored-by: Jane <jane@example.com>"
-        ));
-        assert!(!is_ai_assisted("AI-assisted: no"));
-    }
 
     #[test]
     fn remotes_become_absolute_uris() {

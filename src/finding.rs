@@ -198,8 +198,11 @@ pub struct Finding {
     /// The primary region, narrowed to added lines for `added` findings.
     pub region: Region,
     pub side: Side,
-    /// The lines of the region, with any secret redacted.
+    /// The lines of the region, with any secret redacted, long lines clipped around the match.
     pub snippet: String,
+    /// A line of the snippet (or of the context) was clipped: the file has very long lines.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub snippet_truncated: bool,
     /// A stable identifier that holds no line number: rule, normalised text and captures.
     pub fingerprint: String,
     pub secret: Option<RedactedSecret>,

@@ -423,6 +423,7 @@ fn output_file_and_sarif_output_are_written() {
     let r = repo_with(&[("a.py", "x = 1\n")]);
     r.write("a.py", format!("x = 1\nK = '{FAKE_AWS_KEY}'\n"));
     r.commit_all("k");
+    std::fs::create_dir(r.path().join("out")).unwrap();
     let run = r.scan(&[
         "scan",
         "--base",

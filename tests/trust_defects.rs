@@ -247,3 +247,164 @@ fn no_command_the_scanned_repository_configures_ever_runs() {
         );
     }
 }
+
+fn repo_with(files: &[(&str, &str)]) -> TempRepo {
+    let r = TempRepo::new();
+    r.write("README.md", "demo\n");
+    for (p, c) in files {
+        r.write(p, c);
+    }
+    r.commit_all("base");
+    r
+}
+
+const FORMATS: [&str; 4] = ["human", "json", "sarif", "github"];
+
+/// A random-looking value built at run time (not a real credential).
+fn fake_password() -> String {
+    format!("Zq8{}x4Lm2Rt7Vw", "Kp9Ws3Hd")
+}
+
+#[test]
+fn a_secret_repeated_where_no_rule_reports_it_is_masked_in_every_output() {
+    let pw = fake_password();
+    let r = repo_with(&[("app/db.py", "import os\n")]);
+    r.write(
+        "app/db.py",
+        format!(
+            "import os\nDB_PASSWORD = \"{pw}\"\nfallback = \"{pw}\"\nurl = f\"postgres://app:{pw}@db/app\"\nrequests.get(url, verify=False)\n"
+        ),
+    );
+    r.commit_all("db");
+    for selection in [vec![], vec!["--only", "auth"]] {
+        for format in FORMATS {
+            let mut args = vec!["scan", "--base", "HEAD~1", "--format", format];
+            args.extend(&selection);
+            let run = r.scan(&args);
+            assert!(run.code <= 1, "{args:?}: {}", run.stderr);
+            assert!(
+                run.stdout.contains("verify=False") || format != "human",
+                "{format}: the auth finding is shown:\n{}",
+                run.stdout
+            );
+            assert!(
+                !run.stdout.contains(&pw) && !run.stderr.contains(&pw),
+                "{args:?} shows the password in clear:\n{}",
+                run.stdout
+            );
+        }
+    }
+}
+
+#[test]
+fn a_finding_on_a_minified_line_renders_in_every_format_with_a_clipped_snippet() {
+    let r = repo_with(&[]);
+    let line = format!(
+        "{}var k=\"{FAKE_AWS_KEY}\";{}\n",
+        "var a=1;".repeat(9000),
+        "var b=2;".repeat(500)
+    );
+    r.write("dist/bundle.min.js", &line);
+    r.commit_all("bundle");
+    for format in FORMATS {
+        let run = r.scan(&["scan", "--base", "HEAD~1", "--format", format]);
+        assert_eq!(
+            run.code, 1,
+            "{format} failed (101 is a panic): {}",
+            run.stderr
+        );
+        // SARIF declares every rule; what counts there is the result's snippet.
+        let shown = if format == "sarif" {
+            let sarif: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+            let region =
+                &sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"];
+            region["snippet"]["text"].as_str().unwrap().to_string()
+        } else {
+            run.stdout.clone()
+        };
+        assert!(
+            shown.len() < 20_000,
+            "{format}: {} bytes shown for one finding",
+            shown.len()
+        );
+        assert!(run.stdout.contains("AKIA"), "{format}: {}", run.stdout);
+        assert!(!run.stdout.contains(FAKE_AWS_KEY));
+    }
+    let f = &r
+        .scan(&["scan", "--base", "HEAD~1", "--format", "json"])
+        .findings_json()[0];
+    assert_eq!(f["snippet_truncated"], true);
+    assert_eq!(f["region"]["start_column"], 72008);
+    let human = r.scan(&["scan", "--base", "HEAD~1"]).stdout;
+    assert!(human.contains("dist/bundle.min.js:1:72008"), "{human}");
+    assert!(human.contains("clipped"), "{human}");
+}
+
+#[test]
+fn terminal_escape_sequences_in_names_and_content_are_shown_escaped() {
+    let r = repo_with(&[]);
+    r.write(
+        "evil\x1b[2J.py",
+        format!("KEY = '{FAKE_AWS_KEY}'  # \x1b]0;owned\x07\x1b[8mhidden\n"),
+    );
+    r.commit_all("evil");
+    for format in ["human", "github"] {
+        let run = r.scan(&["scan", "--base", "HEAD~1", "--format", format]);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert!(
+            !run.stdout.contains('\x1b'),
+            "{format} passes ESC through:\n{}",
+            run.stdout
+        );
+        assert!(!run.stdout.contains('\x07'));
+        assert!(run.stdout.contains("\\x1b"), "{format}: {}", run.stdout);
+    }
+}
+
+#[test]
+fn a_selection_that_matches_no_rule_is_a_usage_error() {
+    let r = repo_with(&[]);
+    let run = r.scan(&["scan", "--only", "dependencies"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stderr.contains("no rule is selected"), "{}", run.stderr);
+}
+
+#[test]
+fn output_into_a_missing_folder_is_an_error_not_a_new_folder() {
+    let r = repo_with(&[("a.py", "x = 1\n")]);
+    let run = r.scan(&["scan", "a.py", "--output", "nope/report.json"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("does not exist"), "{}", run.stderr);
+    assert!(!r.path().join("nope").exists());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_named_on_the_command_line_is_a_notification() {
+    let r = repo_with(&[]);
+    let fifo = r.path().join("pipe");
+    let ok = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok);
+    let run = r.scan(&["scan", "pipe", "README.md", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let notes = run.notifications();
+    assert!(
+        notes.iter().any(|(p, m)| p == "pipe" && m.contains("FIFO")),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn a_backslash_in_a_file_name_is_kept() {
+    let r = repo_with(&[]);
+    r.write("back\\slash.py", format!("KEY = '{FAKE_AWS_KEY}'\n"));
+    r.commit_all("odd name");
+    let run = r.scan(&["scan", "--base", "HEAD~1", "--format", "json"]);
+    assert_eq!(run.findings()[0].1, "back\\slash.py");
+    let run = r.scan(&["scan", "back\\slash.py", "--format", "json"]);
+    assert_eq!(run.findings()[0].1, "back\\slash.py");
+}

@@ -168,13 +168,57 @@ fn add_provenance(repo: &Repo, base: &str, head: &str, findings: &mut [Finding])
 
 fn write_out(path: &Path, text: &str) -> miette::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)
-            .into_diagnostic()
-            .wrap_err_with(|| format!("cannot create {}", dir.display()))?;
+        if !dir.is_dir() {
+            return Err(miette::miette!(
+                code = "diffward::usage",
+                help = "create the folder first, or write somewhere that exists",
+                "cannot write {}: the folder {} does not exist",
+                path.display(),
+                dir.display()
+            ));
+        }
     }
     std::fs::write(path, text)
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot write {}", path.display()))
+}
+
+/// `--only X --skip Y`, as the user gave it, for messages.
+fn describe_selection(sel: &RuleSelection) -> String {
+    let mut parts = Vec::new();
+    if !sel.only.is_empty() {
+        parts.push(format!("--only {}", sel.only.join(",")));
+    }
+    if !sel.skip.is_empty() {
+        parts.push(format!("--skip {}", sel.skip.join(",")));
+    }
+    if !sel.builtin {
+        parts.push("--no-builtin-rules".into());
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!(" by {}", parts.join(" "))
+    }
+}
+
+/// The built-in secrets rules, when the selection runs fewer of them: they find the secrets that
+/// every report must mask, whatever it was asked to report.
+fn redaction_rules(rules: &RuleSet) -> miette::Result<Option<RuleSet>> {
+    use crate::finding::Category;
+    let all = RuleSet::load(&RuleSelection {
+        builtin: true,
+        extra: Vec::new(),
+        only: vec!["secrets".into()],
+        skip: Vec::new(),
+        validate_builtin: false,
+    })?;
+    let selected = rules
+        .rules
+        .iter()
+        .filter(|r| r.category == Category::Secrets)
+        .count();
+    Ok((selected < all.rules.len()).then_some(all))
 }
 
 pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
@@ -216,6 +260,17 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
         validate_builtin: false,
     };
     let rules = RuleSet::load(&selection)?;
+    if rules.rules.is_empty() {
+        return Err(miette::miette!(
+            code = "diffward::usage",
+            help = "`diffward rules list` shows the rules, categories and tags there are; a category with no rules yet selects nothing",
+            "no rule is selected{}: nothing would be scanned",
+            describe_selection(&selection)
+        ));
+    }
+    // Secrets found by rules the selection left out must still be masked in the report (loaded
+    // only when there is a finding to mask).
+    let mut redaction: Option<Option<RuleSet>> = None;
     let opts = ScanOptions {
         max_file_size: args
             .max_file_size
@@ -234,6 +289,15 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
     let mut out = engine::ScanOutput::default();
     for cs in &change_sets {
         let mut part = engine::scan(cs, &rules, opts.clone());
+        if !part.findings.is_empty() && redaction.is_none() {
+            redaction = Some(redaction_rules(&rules)?);
+        }
+        if let (Some(Some(secret_rules)), false) = (&redaction, part.findings.is_empty()) {
+            let paths = part.findings.iter().map(|f| f.path.as_str()).collect();
+            let values =
+                engine::Engine::new(secret_rules, opts.clone()).secret_values_in(cs, &paths);
+            engine::mask_every_occurrence(&mut part.findings, values);
+        }
         if let ChangeKind::Range { base, head } = &cs.kind {
             if let Ok(repo) = Repo::discover(&cs.root) {
                 add_provenance(&repo, base, head, &mut part.findings);

@@ -7,6 +7,7 @@
 pub mod matcher;
 mod placeholder;
 mod semantics;
+mod snippet;
 pub mod text;
 
 use std::sync::OnceLock;
@@ -212,6 +213,8 @@ impl Literals {
 /// The result of scanning one file.
 struct FileResult {
     candidates: Vec<Candidate>,
+    /// The value of every secret any rule matched in either side.
+    secret_values: Vec<String>,
     notifications: Vec<Notification>,
     stats: ScanStats,
 }
@@ -265,8 +268,10 @@ impl<'r> Engine<'r> {
         let mut candidates = Vec::new();
         let mut notifications = changes.notifications.clone();
         let mut stats = ScanStats::default();
+        let mut secret_values = Vec::new();
         for r in results {
             candidates.extend(r.candidates);
+            secret_values.extend(r.secret_values);
             notifications.extend(r.notifications);
             stats.files_scanned += r.stats.files_scanned;
             stats.bytes_scanned += r.stats.bytes_scanned;
@@ -283,6 +288,7 @@ impl<'r> Engine<'r> {
             .map(|r| r.id.as_str())
             .collect();
         one_finding_per_secret(&mut findings, &generic);
+        mask_every_occurrence(&mut findings, secret_values);
         self.apply_secrets_in_tests(&mut findings);
         notifications.sort();
         notifications.dedup();
@@ -308,6 +314,36 @@ impl<'r> Engine<'r> {
                 }
             }
         }
+    }
+
+    /// The value of every secret these rules find in the named files of a change (both sides):
+    /// for masking a report whose own rule selection left some secret rules out.
+    pub fn secret_values_in(
+        &self,
+        changes: &ChangeSet,
+        paths: &std::collections::HashSet<&str>,
+    ) -> Vec<String> {
+        changes
+            .files
+            .par_iter()
+            .filter(|f| paths.contains(f.path.as_str()))
+            .flat_map_iter(|f| {
+                let lang = Lang::for_path(&f.path);
+                let rules = self.rules_for(lang, &f.path, f.old_path.as_deref());
+                let mut notes = Vec::new();
+                let mut values = Vec::new();
+                for side in [&f.new, &f.old] {
+                    if let Ok(Some(l)) = load(side, self.opts.max_file_size) {
+                        for m in self.run_side(lang, &l.text, &rules, &mut notes, &f.path) {
+                            if let Some((a, b)) = m.secret {
+                                values.push(l.text.text[a..b].to_string());
+                            }
+                        }
+                    }
+                }
+                values
+            })
+            .collect()
     }
 
     /// Rules that apply to this file, by language and path.
@@ -391,6 +427,7 @@ impl<'r> Engine<'r> {
     fn scan_file(&self, index: usize, f: &FileChange, any_old: bool) -> FileResult {
         let mut res = FileResult {
             candidates: Vec::new(),
+            secret_values: Vec::new(),
             notifications: Vec::new(),
             stats: ScanStats::default(),
         };
@@ -451,11 +488,15 @@ impl<'r> Engine<'r> {
         if let Some(n) = &mut new {
             new_matches = self.run_side(lang, n, &rules, &mut res.notifications, &f.path);
             n.secrets = new_matches.iter().filter_map(|m| m.secret).collect();
+            res.secret_values
+                .extend(n.secrets.iter().map(|&(a, b)| n.text[a..b].to_string()));
         }
         let mut old_matches = Vec::new();
         if let Some(o) = &mut old {
             old_matches = self.run_side(lang, o, &old_rules, &mut res.notifications, &f.path);
             o.secrets = old_matches.iter().filter_map(|m| m.secret).collect();
+            res.secret_values
+                .extend(o.secrets.iter().map(|&(a, b)| o.text[a..b].to_string()));
         }
         if let Some(n) = &new {
             for m in new_matches {
@@ -522,6 +563,22 @@ fn one_finding_per_secret(findings: &mut Vec<Finding>, generic: &std::collection
     }
     let mut keep = drop.iter().map(|d| !d);
     findings.retain(|_| keep.next().unwrap_or(true));
+}
+
+/// Every secret found anywhere in the change, masked wherever its value appears in any
+/// finding's text: a password repeated on a context line, or inside a URL on the next line, is
+/// masked even though no rule reported that line.
+pub fn mask_every_occurrence(findings: &mut [Finding], mut values: Vec<String>) {
+    values.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    values.dedup();
+    if values.is_empty() {
+        return;
+    }
+    for f in findings {
+        f.snippet = crate::redact::mask_values(&f.snippet, &values);
+        f.context = crate::redact::mask_values(&f.context, &values);
+        f.message = crate::redact::describe_values(&f.message, &values);
+    }
 }
 
 /// Scan a change with a rule set: the engine's one entry point for callers.

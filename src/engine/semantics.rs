@@ -10,27 +10,13 @@ use std::collections::HashMap;
 use sha2::{Digest, Sha256};
 
 use super::matcher::RawMatch;
+use super::snippet::{self, SnippetContext, MAX_SNIPPET_LINES};
 use super::text::SideText;
 use crate::finding::{Finding, Region, Side};
 use crate::redact;
 use crate::rules::{DiffMode, Rule, RuleSet};
 use crate::source::linediff::LineChanges;
 use crate::source::FileChange;
-
-/// Lines of context shown around a finding in human output.
-const CONTEXT_LINES: u32 = 2;
-/// At most this many lines of a long match go into a snippet.
-const MAX_SNIPPET_LINES: u32 = 8;
-
-/// Source lines around a finding, redacted, for human output.
-#[derive(Debug, Clone)]
-pub struct SnippetContext {
-    /// 1-based line of the first line of `text`.
-    pub first_line: u32,
-    pub text: String,
-    /// The highlighted byte range inside `text`.
-    pub highlight: (usize, usize),
-}
 
 /// What a reported finding will say, prepared where the text is at hand.
 #[derive(Debug, Clone)]
@@ -48,6 +34,8 @@ pub struct Draft {
     /// path when it differs.
     base_line: Option<u32>,
     base_path: Option<String>,
+    /// A line of the snippet or context was clipped.
+    truncated: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,51 +141,6 @@ fn interpolate(template: &str, m: &RawMatch, text: &str) -> String {
     out
 }
 
-/// The lines `first..=last` of a side, with the match's secret and every other secret found in
-/// the side masked; and the byte offset they start at.
-fn excerpt(
-    text: &SideText,
-    first: u32,
-    last: u32,
-    secret: Option<(usize, usize)>,
-) -> (String, usize) {
-    let start = text.line_range(first).0;
-    let end = text.line_range(last).1;
-    let mut s = text.text[start..end].to_string();
-    // Masking keeps byte lengths and never reveals, so spans can be masked in any order.
-    for (a, b) in secret.into_iter().chain(text.secrets.iter().copied()) {
-        let (a, b) = (a.max(start), b.min(end));
-        if a < b {
-            s = redact::mask(&s, a - start, b - start);
-        }
-    }
-    (s, start)
-}
-
-fn context(
-    text: &SideText,
-    region_first: u32,
-    region_last: u32,
-    hl: (usize, usize),
-    secret: Option<(usize, usize)>,
-) -> SnippetContext {
-    let first = region_first.saturating_sub(CONTEXT_LINES);
-    let last_line = text.line_count().max(1) - 1;
-    let last = (region_last + CONTEXT_LINES)
-        .min(last_line)
-        .max(region_last.min(last_line));
-    let (s, base) = excerpt(text, first, last, secret);
-    let hl = (
-        hl.0.saturating_sub(base).min(s.len()),
-        hl.1.saturating_sub(base).min(s.len()),
-    );
-    SnippetContext {
-        first_line: first + 1,
-        text: s,
-        highlight: (hl.0, hl.1.max(hl.0)),
-    }
-}
-
 fn secret_of(text: &SideText, m: &RawMatch) -> Option<crate::finding::RedactedSecret> {
     m.secret.map(|(s, e)| redact::describe(&text.text[s..e]))
 }
@@ -244,13 +187,16 @@ pub fn new_side_candidate(
                 1
             }),
         };
+        let snip = snippet::cut(text, a, b, m.secret, (start_byte, end_byte));
+        let (context, clipped) = snippet::context(text, a, b, (start_byte, end_byte), m.secret);
         Box::new(Draft {
             message: interpolate(&rule.message, &m, &text.text),
             path: f.path.clone(),
             region,
             side: Side::Head,
-            snippet: excerpt(text, a, b, m.secret).0,
-            context: context(text, a, b, (start_byte, end_byte), m.secret),
+            snippet: snip.text,
+            truncated: snip.truncated || clipped,
+            context,
             secret: secret_of(text, &m),
             checksum_valid: m.checksum_valid,
             looks_made_up: m.looks_made_up,
@@ -290,7 +236,8 @@ pub fn old_side_candidate(
     let draft = match (rule.diff, removed_line) {
         (DiffMode::Removed, Some(rl)) => {
             let last_shown = last.min(first + MAX_SNIPPET_LINES - 1);
-            let (snippet, _) = excerpt(old, first, last_shown, m.secret);
+            let snip = snippet::cut(old, first, last_shown, m.secret, (m.start, m.end));
+            let snippet = snip.text;
             let message = interpolate(&rule.message, &m, &old.text);
             let secret = secret_of(old, &m);
             let base_path = f.old_path.clone().filter(|p| *p != f.path);
@@ -303,6 +250,7 @@ pub fn old_side_candidate(
                         .old_to_new(rl)
                         .min(new.line_count().saturating_sub(1));
                     let (s, e) = new.line_range(line);
+                    let (context, clipped) = snippet::context(new, line, line, (s, e), None);
                     Draft {
                         message,
                         path: f.path.clone(),
@@ -314,7 +262,8 @@ pub fn old_side_candidate(
                         },
                         side: Side::Head,
                         snippet,
-                        context: context(new, line, line, (s, e), None),
+                        context,
+                        truncated: snip.truncated || clipped,
                         secret,
                         checksum_valid: m.checksum_valid,
                         looks_made_up: m.looks_made_up,
@@ -325,6 +274,8 @@ pub fn old_side_candidate(
                 _ => {
                     let start_byte = m.start;
                     let end_byte = m.end.min(old.line_range(last_shown).1).max(start_byte);
+                    let (context, clipped) =
+                        snippet::context(old, first, last_shown, (start_byte, end_byte), m.secret);
                     Draft {
                         message,
                         path: f.old_path.clone().unwrap_or_else(|| f.path.clone()),
@@ -336,7 +287,8 @@ pub fn old_side_candidate(
                         },
                         side: Side::Base,
                         snippet,
-                        context: context(old, first, last_shown, (start_byte, end_byte), m.secret),
+                        context,
+                        truncated: snip.truncated || clipped,
                         secret,
                         checksum_valid: m.checksum_valid,
                         looks_made_up: m.looks_made_up,
@@ -444,6 +396,7 @@ fn finding(rule: &Rule, d: Draft, fingerprint: &str) -> Finding {
         checksum_valid: d.checksum_valid,
         provenance: None,
         base_line: d.base_line,
+        snippet_truncated: d.truncated,
         base_path: d.base_path,
         context_first_line: d.context.first_line,
         context: d.context.text,

@@ -4,7 +4,9 @@ use super::Report;
 use crate::finding::Severity;
 
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    super::escape::block(s, (0, 0))
+        .0
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }

@@ -8,7 +8,7 @@ use miette::{
     MietteSpanContents, SourceCode, SourceSpan, SpanContents,
 };
 
-use super::{paragraphs, severity_counts, Report, Style};
+use super::{escape, paragraphs, severity_counts, Report, Style};
 use crate::finding::{Finding, Severity, Side};
 
 /// A few lines of a file that start at `first_line`, so miette shows true line numbers.
@@ -16,6 +16,8 @@ struct Excerpt {
     name: String,
     text: String,
     first_line: usize,
+    /// Columns cut from the start of a clipped line, so miette still names the true column.
+    column_shift: usize,
 }
 
 impl SourceCode for Excerpt {
@@ -31,7 +33,7 @@ impl SourceCode for Excerpt {
             inner.data(),
             *inner.span(),
             inner.line() + self.first_line,
-            inner.column(),
+            inner.column() + self.column_shift,
             inner.line_count(),
         )))
     }
@@ -43,6 +45,8 @@ struct FindingDiagnostic<'a> {
     url: Option<String>,
     source: Excerpt,
     label: String,
+    /// The highlight inside `source.text` (after escaping).
+    highlight: (usize, usize),
 }
 
 impl fmt::Debug for FindingDiagnostic<'_> {
@@ -53,7 +57,12 @@ impl fmt::Debug for FindingDiagnostic<'_> {
 
 impl fmt::Display for FindingDiagnostic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "[{}] {}", self.finding.severity, self.finding.message)
+        write!(
+            f,
+            "[{}] {}",
+            self.finding.severity,
+            escape::line(&self.finding.message)
+        )
     }
 }
 
@@ -89,7 +98,7 @@ impl Diagnostic for FindingDiagnostic<'_> {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let (a, b) = self.finding.highlight;
+        let (a, b) = self.highlight;
         Some(Box::new(std::iter::once(
             LabeledSpan::new_primary_with_span(
                 Some(self.label.clone()),
@@ -117,17 +126,33 @@ fn diagnostic<'a>(report: &Report<'_>, f: &'a Finding) -> FindingDiagnostic<'a> 
     if f.side == Side::Base {
         label.push_str(" (in the deleted file)");
     }
+    if f.snippet_truncated {
+        label.push_str(" (long line clipped around the match)");
+    }
+    // Where the highlight sits on its context line, against the true column.
+    let (hl, _) = f.highlight;
+    let line_start = f.context[..hl.min(f.context.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    // miette counts the column of the excerpt in bytes.
+    let shown_column = hl.min(f.context.len()) - line_start;
+    let column_shift = (f.region.start_column as usize)
+        .saturating_sub(1)
+        .saturating_sub(shown_column);
+    let (text, highlight) = escape::block(&f.context, f.highlight);
     FindingDiagnostic {
         finding: f,
+        highlight,
         // Why it matters, then how to fix it: the whole help, a paragraph a line.
         help: rule.map(|r| paragraphs(&r.help).join("\n")),
         url: rule.and_then(|r| r.references.first().cloned()),
         source: Excerpt {
-            name: f.path.clone(),
-            text: f.context.clone(),
+            name: escape::line(&f.path).into_owned(),
+            text,
             first_line: f.context_first_line.saturating_sub(1) as usize,
+            column_shift,
         },
-        label,
+        label: escape::line(&label).into_owned(),
     }
 }
 
@@ -154,7 +179,11 @@ pub fn render(report: &Report<'_>, style: Style) -> String {
         }
     }
     for n in report.notifications {
-        out.push_str(&format!("note: {}: {}\n", n.path, n.message));
+        out.push_str(&format!(
+            "note: {}: {}\n",
+            escape::line(&n.path),
+            escape::line(&n.message)
+        ));
     }
     if !report.notifications.is_empty() {
         out.push('\n');

@@ -1,5 +1,6 @@
 //! Reports: findings in, text out. Each format only formats; none of them scans or decides.
 
+pub mod escape;
 pub mod github;
 pub mod human;
 pub mod json;

@@ -86,6 +86,11 @@ pub struct ChangeSet {
 
 /// A path made repository-relative with `/` separators.
 pub fn display_path(p: &std::path::Path) -> String {
-    let s = p.to_string_lossy().replace('\\', "/");
+    // A backslash is a separator on Windows only; elsewhere it is part of a name.
+    let s = p.to_string_lossy();
+    #[cfg(windows)]
+    let s = s.replace('\\', "/");
+    #[cfg(not(windows))]
+    let s = s.into_owned();
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }

@@ -37,7 +37,21 @@ pub fn collect(root: &Path, paths: &[PathBuf]) -> ChangeSet {
                         Ok(e) if e.file_type().is_some_and(|t| t.is_file()) => {
                             guard.0.push(e.into_path())
                         }
-                        Ok(_) => {}
+                        Ok(e) if e.file_type().is_some_and(|t| t.is_dir()) => {}
+                        Ok(e) => {
+                            // A FIFO, socket or device is never read (a FIFO would block the
+                            // scan); a link is not followed. Say so, at least for what the user
+                            // named and for anything that is not a link.
+                            let link = e.path_is_symlink();
+                            if !link || e.depth() == 0 {
+                                let what = if link {
+                                    "a symbolic link (not followed)"
+                                } else {
+                                    "not a regular file (a FIFO, socket or device)"
+                                };
+                                guard.1.push(format!("{}\0{what}", e.path().display()));
+                            }
+                        }
                         Err(err) => guard.1.push(err.to_string()),
                     }
                     ignore::WalkState::Continue
@@ -54,9 +68,13 @@ pub fn collect(root: &Path, paths: &[PathBuf]) -> ChangeSet {
             });
         }
         for err in errors {
+            let (path, message) = match err.split_once('\0') {
+                Some((path, what)) => (relative(root, &cwd, Path::new(path)), what.to_string()),
+                None => (display_path(p), err),
+            };
             notifications.push(Notification {
-                path: display_path(p),
-                message: format!("skipped: {err}"),
+                path,
+                message: format!("skipped: {message}"),
             });
         }
     }

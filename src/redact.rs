@@ -48,7 +48,7 @@ fn occurrences<'a>(text: &'a str, value: &'a str) -> impl Iterator<Item = usize>
     text.match_indices(value).map(|(i, _)| i).filter(move |&i| {
         let before = text[..i].chars().next_back();
         let after = text[i + value.len()..].chars().next();
-        !(starts_word && word(before)) && !(ends_word && word(after))
+        !(starts_word && word(before) || ends_word && word(after))
     })
 }
 

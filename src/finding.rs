@@ -154,6 +154,9 @@ pub enum Side {
     Head,
     /// The text before the change: a removal in a file the change deleted.
     Base,
+    /// A commit inside the range: a secret that commit added and a later one removed again, so
+    /// the head no longer has it but the history does.
+    History,
 }
 
 /// A secret, described without its value.
@@ -216,6 +219,12 @@ pub struct Finding {
     /// For a removal: the path of the base text, when it differs from `path` (a rename).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub base_path: Option<String>,
+    /// A digest of the secret's value (never the value): the same secret found twice.
+    #[serde(skip)]
+    pub secret_digest: Option<String>,
+    /// Which file of the scanned change set the finding came from.
+    #[serde(skip)]
+    pub change_index: usize,
     /// A few lines around the region, redacted, for human output.
     #[serde(skip)]
     pub context: String,

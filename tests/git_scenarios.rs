@@ -540,7 +540,7 @@ fn hook_install_leaves_other_hooks_alone() {
     assert_eq!(r.scan(&["hook", "uninstall"]).code, 2);
     assert_eq!(r.scan(&["hook", "install", "--force"]).code, 0);
     let hook = std::fs::read_to_string(r.path().join(".git/hooks/pre-push")).unwrap();
-    assert!(hook.contains("diffward scan --pre-push"));
+    assert!(hook.contains("scan --pre-push"));
     assert_eq!(r.scan(&["hook", "uninstall"]).code, 0);
     assert!(!r.path().join(".git/hooks/pre-push").exists());
 }

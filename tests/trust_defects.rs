@@ -408,3 +408,103 @@ fn a_backslash_in_a_file_name_is_kept() {
     let run = r.scan(&["scan", "back\\slash.py", "--format", "json"]);
     assert_eq!(run.findings()[0].1, "back\\slash.py");
 }
+
+/// A repository with a bare `origin` that has the base commit, and diffward's pre-push hook.
+fn repo_with_hook() -> (TempRepo, tempfile::TempDir) {
+    let remote = tempfile::tempdir().unwrap();
+    let r = repo_with(&[("app.py", "x = 1\n")]);
+    Command::new("git")
+        .args(["init", "-q", "--bare", "-b", "main"])
+        .arg(remote.path())
+        .output()
+        .unwrap();
+    r.git(&["remote", "add", "origin", remote.path().to_str().unwrap()]);
+    r.git(&["push", "-q", "origin", "main"]);
+    let run = r.scan(&["hook", "install"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    (r, remote)
+}
+
+#[test]
+fn a_secret_committed_then_deleted_does_not_walk_through_the_pre_push_hook() {
+    let (r, _remote) = repo_with_hook();
+    r.write("app.py", format!("x = 1\nKEY = '{FAKE_AWS_KEY}'\n"));
+    r.commit_all("wire the client");
+    let leaked = r.git(&["rev-parse", "HEAD"]).trim().to_string();
+    r.write("app.py", "x = 1\nKEY = os.environ['KEY']\n");
+    r.commit_all("read the key from the environment");
+    r.write("docs.md", "notes\n");
+    r.commit_all("docs");
+    let push = r.git_output(&["push", "origin", "main"]);
+    let out = format!(
+        "{}{}",
+        String::from_utf8_lossy(&push.stdout),
+        String::from_utf8_lossy(&push.stderr)
+    );
+    assert!(!push.status.success(), "the key walked through:\n{out}");
+    assert!(out.contains("secrets/aws-access-key-id"), "{out}");
+    assert!(out.contains("removed later in the range"), "{out}");
+    assert!(
+        out.contains(&leaked[..10]),
+        "names the commit that added it:\n{out}"
+    );
+    assert!(!out.contains(FAKE_AWS_KEY));
+
+    // The same in a range scan, in JSON: at the commit that added it, on the history side.
+    let run = r.scan(&["scan", "--base", "origin/main", "--format", "json"]);
+    let f = run.findings_json();
+    assert_eq!(f.len(), 1, "{}", run.stdout);
+    assert_eq!(f[0]["side"], "history");
+    assert_eq!(f[0]["provenance"]["commit"], leaked.as_str());
+    assert_eq!(f[0]["region"]["start_line"], 2);
+
+    // Other categories keep the net diff: TLS turned off and on again inside the range is gone.
+    let r2 = repo_with(&[("c.py", "import requests\n")]);
+    r2.write("c.py", "import requests\nrequests.get(u, verify=False)\n");
+    r2.commit_all("off");
+    r2.write("c.py", "import requests\nrequests.get(u)\n");
+    r2.commit_all("on");
+    let run = r2.scan(&["scan", "--base", "HEAD~2", "--format", "json"]);
+    assert_eq!(run.findings(), vec![], "{}", run.stdout);
+}
+
+#[test]
+fn the_hook_says_diffward_blocked_the_push_and_survives_a_moved_binary() {
+    let (r, _remote) = repo_with_hook();
+    r.write("k.py", format!("KEY = '{FAKE_AWS_KEY}'\n"));
+    r.commit_all("key");
+    let push = r.git_output(&["push", "origin", "main"]);
+    let err = String::from_utf8_lossy(&push.stderr);
+    assert!(!push.status.success());
+    assert!(err.contains("diffward blocked this push"), "{err}");
+    assert!(err.contains("must leave the history"), "{err}");
+
+    // Installed from a binary that then moves away: the push stops with what to do.
+    let bin = tempfile::tempdir().unwrap();
+    let copy = bin.path().join("diffward");
+    std::fs::copy(common::binary(), &copy).unwrap();
+    let o = Command::new(&copy)
+        .current_dir(r.path())
+        .args(["hook", "install", "--force"])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let hook = std::fs::read_to_string(r.path().join(".git/hooks/pre-push")).unwrap();
+    let recorded = copy.canonicalize().unwrap();
+    assert!(hook.contains(&recorded.display().to_string()), "{hook}");
+    std::fs::remove_file(&copy).unwrap();
+    let push = Command::new("git")
+        .current_dir(r.path())
+        .args(["push", "origin", "main"])
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", r.path())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&push.stderr);
+    assert!(
+        !push.status.success(),
+        "a missing scanner must not open the gate"
+    );
+    assert!(err.contains("no longer at"), "{err}");
+    assert!(err.contains("diffward hook install --force"), "{err}");
+}

@@ -51,10 +51,14 @@ pub fn install(force: bool, fail_on: FailOn) -> miette::Result<ExitCode> {
             ));
         }
     }
-    let script = format!(
-        "#!/bin/sh\n{MARKER}\n# Scans the commits being pushed; a finding at or above `{0}` stops the push.\n# Skip once with `git push --no-verify`.\nexec diffward scan --pre-push \"$1\" \"$2\" --fail-on {0}\n",
-        level(fail_on)
-    );
+    // The binary is recorded by its absolute path: a hook that looks diffward up on PATH fails
+    // every push (or, worse, runs another program) once PATH differs.
+    let exe = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.canonicalize().ok())
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "diffward".into());
+    let script = hook_script(&exe, level(fail_on));
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).into_diagnostic()?;
     }
@@ -72,6 +76,32 @@ pub fn install(force: bool, fail_on: FailOn) -> miette::Result<ExitCode> {
         path.display()
     ));
     Ok(ExitCode::SUCCESS)
+}
+
+/// `'…'` for sh, whatever the text holds.
+fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+fn hook_script(exe: &str, fail_on: &str) -> String {
+    format!(
+        r#"#!/bin/sh
+{MARKER}
+# Scans the commits being pushed; a finding at or above `{fail_on}` stops the push.
+# Skip once with `git push --no-verify`.
+diffward={exe}
+if [ ! -x "$diffward" ]; then
+  diffward=$(command -v diffward) || {{
+    echo "diffward pre-push hook: diffward is no longer at "{exe}" nor on PATH." >&2
+    echo "Reinstall it and run 'diffward hook install --force' (or 'diffward hook uninstall');" >&2
+    echo "'git push --no-verify' skips the check once." >&2
+    exit 1
+  }}
+fi
+exec "$diffward" scan --pre-push "$1" "$2" --fail-on {fail_on}
+"#,
+        exe = sh_quote(exe)
+    )
 }
 
 pub fn uninstall() -> miette::Result<ExitCode> {

@@ -88,18 +88,22 @@ fn read_changes(input: &Input, cwd: &Path) -> miette::Result<Vec<ChangeSet>> {
         Input::Staged => Repo::discover(cwd)?.staged()?,
         Input::Uncommitted => Repo::discover(cwd)?.uncommitted()?,
         Input::Patch(p) => {
-            let text = if p == "-" {
-                let mut s = String::new();
+            let bytes = if p == "-" {
+                let mut s = Vec::new();
                 std::io::stdin()
-                    .read_to_string(&mut s)
+                    .read_to_end(&mut s)
                     .into_diagnostic()
                     .wrap_err("cannot read the patch from standard input")?;
                 s
             } else {
-                std::fs::read_to_string(p)
+                std::fs::read(p)
                     .into_diagnostic()
                     .wrap_err_with(|| format!("cannot read the patch {p}"))?
             };
+            // A patch of a file in another encoding is still a patch: scan it with the bad
+            // bytes replaced, and say so.
+            let valid = std::str::from_utf8(&bytes).is_ok();
+            let text = String::from_utf8_lossy(&bytes).into_owned();
             let root = Repo::discover(cwd)
                 .map(|r| r.root)
                 .unwrap_or_else(|_| cwd.to_path_buf());
@@ -114,6 +118,19 @@ fn read_changes(input: &Input, cwd: &Path) -> miette::Result<Vec<ChangeSet>> {
                     help = "pass a unified diff, for example the output of `git diff`",
                     "the patch holds no file changes"
                 ));
+            }
+            let mut cs = cs;
+            if !valid {
+                cs.notifications.push(crate::finding::Notification {
+                    path: if p == "-" {
+                        "<stdin>".into()
+                    } else {
+                        p.clone()
+                    },
+                    message:
+                        "the patch is not valid UTF-8: scanned with the invalid bytes replaced"
+                            .into(),
+                });
             }
             cs
         }
@@ -152,7 +169,7 @@ fn add_provenance(repo: &Repo, base: &str, head: &str, findings: &mut [Finding])
                 path: f.base_path.clone().unwrap_or_else(|| f.path.clone()),
                 line,
             },
-            (Side::Base, None) => Introduced::File {
+            (Side::Base | Side::History, None) => Introduced::File {
                 path: f.path.clone(),
             },
             (Side::Head, None) => Introduced::Line {
@@ -181,6 +198,84 @@ fn write_out(path: &Path, text: &str) -> miette::Result<()> {
     std::fs::write(path, text)
         .into_diagnostic()
         .wrap_err_with(|| format!("cannot write {}", path.display()))
+}
+
+/// The categories judged by the history of a range, not by its net diff: a secret that any
+/// commit of a pushed range added is in the remote's history once pushed, even if a later commit
+/// deleted it. Every other category keeps the net-diff semantics (a `verify=False` added and
+/// removed again inside the range is gone).
+const HISTORY_CATEGORIES: &[crate::finding::Category] = &[crate::finding::Category::Secrets];
+
+/// Secrets that a commit of `base..head` added and a later commit removed again: the net diff
+/// cannot show them. Found in one pass over every commit's added lines; each is reported once,
+/// at the first commit that added it, unless the net diff already found it (still at the head,
+/// or already at the base).
+fn secrets_in_history(
+    repo: &Repo,
+    base: &str,
+    head: &str,
+    rules: &RuleSet,
+    opts: &ScanOptions,
+    net: &engine::ScanOutput,
+) -> miette::Result<Vec<Finding>> {
+    if !rules
+        .rules
+        .iter()
+        .any(|r| HISTORY_CATEGORIES.contains(&r.category))
+        || repo.count_commits(base, head)? < 2
+    {
+        return Ok(Vec::new());
+    }
+    let history = repo.added_in_each_commit(base, head)?;
+    let mut o = opts.clone();
+    o.only_categories = Some(HISTORY_CATEGORIES.to_vec());
+    let mut found = engine::scan(&history.changes, rules, o).findings;
+    // The oldest commit first: a secret is reported where it entered the history.
+    found.sort_by_key(|f| f.change_index);
+    let mut seen = std::collections::HashSet::new();
+    let mut out: Vec<Finding> = Vec::new();
+    for mut f in found {
+        let Some(digest) = f.secret_digest.clone() else {
+            continue;
+        };
+        if net.secret_digests.contains(&digest) || !seen.insert((f.rule_id.clone(), digest)) {
+            continue;
+        }
+        f.side = Side::History;
+        f.message.push_str(
+            " (removed later in the range, but still in its history: rewrite the history before pushing, and revoke it)",
+        );
+        out.push(f);
+    }
+    let commits: Vec<&str> = out
+        .iter()
+        .map(|f| history.commits[f.change_index].as_str())
+        .collect();
+    let details = repo.commit_details(&commits).unwrap_or_default();
+    for (f, c) in out.iter_mut().zip(commits) {
+        f.provenance = details.get(c).cloned();
+    }
+    Ok(out)
+}
+
+/// What a person whose push was stopped needs to read last.
+fn blocked_push_advice(findings: &[Finding]) -> String {
+    let mut s = String::from(
+        "\ndiffward blocked this push (its pre-push hook): fix the findings above and push again.\n",
+    );
+    if findings
+        .iter()
+        .any(|f| f.category == crate::finding::Category::Secrets)
+    {
+        s.push_str(
+            "A secret must leave the history, not only the code: a later commit that deletes it\n\
+             still pushes the commit that added it. Rewrite the commits (`git rebase -i` on the\n\
+             first commit not yet pushed, or `git commit --amend` for the last one), then revoke\n\
+             the secret, since it may already have been copied.\n",
+        );
+    }
+    s.push_str("`git push --no-verify` skips the check once.\n");
+    s
 }
 
 /// `--only X --skip Y`, as the user gave it, for messages.
@@ -283,6 +378,7 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
             .iter()
             .filter_map(|r| regex::Regex::new(r).ok())
             .collect(),
+        only_categories: None,
     };
     let allowed_paths = glob_set(&cfg.allow.paths)
         .map_err(|e| miette::miette!("diffward.toml: allow.paths: {e}"))?;
@@ -301,6 +397,10 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
         if let ChangeKind::Range { base, head } = &cs.kind {
             if let Ok(repo) = Repo::discover(&cs.root) {
                 add_provenance(&repo, base, head, &mut part.findings);
+                let history = secrets_in_history(&repo, base, head, &rules, &opts, &part)?;
+                part.findings.extend(history);
+                part.findings
+                    .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
             }
         }
         out.merge(part);
@@ -361,6 +461,9 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
 
     let failing =
         threshold(&args, &cfg).is_some_and(|t| out.findings.iter().any(|f| f.severity >= t));
+    if failing && matches!(input, Input::PrePush) {
+        eprint!("{}", blocked_push_advice(&out.findings));
+    }
     Ok(if failing {
         ExitCode::from(1)
     } else {

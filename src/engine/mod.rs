@@ -35,6 +35,8 @@ pub struct ScanOptions {
     pub allow_regexes: Vec<regex::Regex>,
     /// What to do with secrets found in test paths (tests/, fixtures/, *_test.*, *.spec.*).
     pub secrets_in_tests: SecretsInTests,
+    /// Run only the rules of these categories (`None`: every rule of the set).
+    pub only_categories: Option<Vec<crate::finding::Category>>,
 }
 
 /// Secrets in test files are often fake values built for the test.
@@ -82,6 +84,7 @@ impl Default for ScanOptions {
             max_file_size: 2 * 1024 * 1024,
             allow_regexes: Vec::new(),
             secrets_in_tests: SecretsInTests::default(),
+            only_categories: None,
         }
     }
 }
@@ -103,6 +106,8 @@ pub struct ScanStats {
 #[derive(Default)]
 pub struct ScanOutput {
     pub findings: Vec<Finding>,
+    /// Digests of every secret any rule found in either side of any file.
+    pub secret_digests: std::collections::HashSet<String>,
     pub notifications: Vec<Notification>,
     pub stats: ScanStats,
 }
@@ -112,6 +117,7 @@ impl ScanOutput {
     /// that two ranges share.
     pub fn merge(&mut self, other: ScanOutput) {
         self.findings.extend(other.findings);
+        self.secret_digests.extend(other.secret_digests);
         self.findings
             .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
@@ -288,6 +294,7 @@ impl<'r> Engine<'r> {
             .map(|r| r.id.as_str())
             .collect();
         one_finding_per_secret(&mut findings, &generic);
+        let secret_digests = secret_values.iter().map(|v| semantics::digest(v)).collect();
         mask_every_occurrence(&mut findings, secret_values);
         self.apply_secrets_in_tests(&mut findings);
         notifications.sort();
@@ -295,6 +302,7 @@ impl<'r> Engine<'r> {
         stats.elapsed = started.elapsed();
         ScanOutput {
             findings,
+            secret_digests,
             notifications,
             stats,
         }
@@ -354,6 +362,11 @@ impl<'r> Engine<'r> {
             .enumerate()
             .filter(|(_, r)| {
                 r.applies_to_lang(lang)
+                    && self
+                        .opts
+                        .only_categories
+                        .as_ref()
+                        .is_none_or(|c| c.contains(&r.category))
                     && (r.paths.allows(path) || old_path.is_some_and(|p| r.paths.allows(p)))
             })
             .map(|(i, _)| i)
@@ -538,6 +551,7 @@ fn one_finding_per_secret(findings: &mut Vec<Finding>, generic: &std::collection
     let overlaps = |a: &Finding, b: &Finding| {
         a.path == b.path
             && a.side == b.side
+            && a.change_index == b.change_index
             && (a.region.start_line, a.region.start_column)
                 < (b.region.end_line, b.region.end_column)
             && (b.region.start_line, b.region.start_column)

@@ -36,6 +36,8 @@ pub struct Draft {
     base_path: Option<String>,
     /// A line of the snippet or context was clipped.
     truncated: bool,
+    secret_digest: Option<String>,
+    change_index: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,6 +143,16 @@ fn interpolate(template: &str, m: &RawMatch, text: &str) -> String {
     out
 }
 
+/// A digest of a match's secret, to tell the same secret found in two places.
+pub fn digest(value: &str) -> String {
+    let d = Sha256::digest(value.as_bytes());
+    d[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn secret_digest(text: &SideText, m: &RawMatch) -> Option<String> {
+    m.secret.map(|(s, e)| digest(&text.text[s..e]))
+}
+
 fn secret_of(text: &SideText, m: &RawMatch) -> Option<crate::finding::RedactedSecret> {
     m.secret.map(|(s, e)| redact::describe(&text.text[s..e]))
 }
@@ -196,6 +208,8 @@ pub fn new_side_candidate(
             side: Side::Head,
             snippet: snip.text,
             truncated: snip.truncated || clipped,
+            secret_digest: secret_digest(text, &m),
+            change_index: file,
             context,
             secret: secret_of(text, &m),
             checksum_valid: m.checksum_valid,
@@ -264,6 +278,8 @@ pub fn old_side_candidate(
                         snippet,
                         context,
                         truncated: snip.truncated || clipped,
+                        secret_digest: secret_digest(old, &m),
+                        change_index: file,
                         secret,
                         checksum_valid: m.checksum_valid,
                         looks_made_up: m.looks_made_up,
@@ -289,6 +305,8 @@ pub fn old_side_candidate(
                         snippet,
                         context,
                         truncated: snip.truncated || clipped,
+                        secret_digest: secret_digest(old, &m),
+                        change_index: file,
                         secret,
                         checksum_valid: m.checksum_valid,
                         looks_made_up: m.looks_made_up,
@@ -397,6 +415,8 @@ fn finding(rule: &Rule, d: Draft, fingerprint: &str) -> Finding {
         provenance: None,
         base_line: d.base_line,
         snippet_truncated: d.truncated,
+        secret_digest: d.secret_digest,
+        change_index: d.change_index,
         base_path: d.base_path,
         context_first_line: d.context.first_line,
         context: d.context.text,

@@ -38,17 +38,66 @@ struct PatchHunk {
 }
 
 fn strip_prefix_path(p: &str) -> Option<String> {
-    let p = p.split('\t').next().unwrap_or(p).trim_end();
+    let p = p.trim_end_matches(['\r', '\n']);
+    // `"a/na\303\257ve.py"` (git quotes unusual names), else a name up to a tab (`diff -u`
+    // puts a timestamp there).
+    let p = if p.starts_with('"') {
+        unquote_c_path(p)
+    } else {
+        p.split('\t').next().unwrap_or(p).to_string()
+    };
     if p == "/dev/null" {
         return None;
     }
-    let p = p.trim_matches('"');
     Some(
         p.strip_prefix("a/")
             .or_else(|| p.strip_prefix("b/"))
-            .unwrap_or(p)
+            .unwrap_or(&p)
             .to_string(),
     )
+}
+
+/// A path as git writes it when `core.quotePath` or unusual bytes make it quote: `"..."` with C
+/// escapes (`\"`, `\\`, `\t`, `\n`, and octal bytes such as `\303\251`). A name without quotes is
+/// returned as it is.
+pub fn unquote_c_path(s: &str) -> String {
+    let Some(body) = s.strip_prefix('"') else {
+        return s.to_string();
+    };
+    let mut out = Vec::new();
+    let b = body.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => break,
+            b'\\' if i + 1 < b.len() => {
+                i += 1;
+                match b[i] {
+                    b'n' => out.push(b'\n'),
+                    b't' => out.push(b'\t'),
+                    b'r' => out.push(b'\r'),
+                    b'a' => out.push(7),
+                    b'b' => out.push(8),
+                    b'f' => out.push(12),
+                    b'v' => out.push(11),
+                    d @ b'0'..=b'7' => {
+                        let mut v = u32::from(d - b'0');
+                        let mut k = 0;
+                        while k < 2 && i + 1 < b.len() && (b'0'..=b'7').contains(&b[i + 1]) {
+                            i += 1;
+                            v = v * 8 + u32::from(b[i] - b'0');
+                            k += 1;
+                        }
+                        out.push(v as u8);
+                    }
+                    other => out.push(other),
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn parse_range(s: &str) -> Option<(u32, u32)> {
@@ -343,6 +392,27 @@ mod tests {
                 new_start: 1,
                 new_len: 1
             }]
+        );
+    }
+
+    #[test]
+    fn quoted_paths_are_unquoted() {
+        assert_eq!(unquote_c_path("\"a/na\\303\\257ve.py\""), "a/naïve.py");
+        assert_eq!(
+            unquote_c_path("\"b/tab\\there \\\"q\\\".py\""),
+            "b/tab\there \"q\".py"
+        );
+        assert_eq!(
+            strip_prefix_path("\"b/na\\303\\257ve.py\"").as_deref(),
+            Some("naïve.py")
+        );
+        assert_eq!(
+            strip_prefix_path("b/x.py\t2024-01-01").as_deref(),
+            Some("x.py")
+        );
+        assert_eq!(
+            strip_prefix_path("b/back\\slash.py").as_deref(),
+            Some("back\\slash.py")
         );
     }
 

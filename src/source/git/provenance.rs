@@ -276,7 +276,7 @@ impl Repo {
     }
 
     /// Author and agent of each commit, in one `git log`.
-    fn commit_details(&self, shas: &[&str]) -> Result<HashMap<String, Provenance>, GitError> {
+    pub fn commit_details(&self, shas: &[&str]) -> Result<HashMap<String, Provenance>, GitError> {
         let mut out = HashMap::new();
         if shas.is_empty() {
             return Ok(out);

@@ -134,22 +134,25 @@ fn removed_protection_is_reported_where_it_was_removed() {
 }
 
 #[test]
-fn deleted_file_reports_its_removed_protections_only() {
+fn deleted_file_reports_its_removed_tests_only() {
     let r = repo_with(&[
         ("app/views.py", VIEW),
+        ("tests/test_views.py", "def test_report():\n    assert report()\n"),
         ("old/keys.py", &format!("KEY = '{FAKE_AWS_KEY}'\n")),
     ]);
     r.remove("app/views.py");
+    r.remove("tests/test_views.py");
     r.remove("old/keys.py");
     r.commit_all("delete");
     let run = range_scan(&r);
-    // Deleting a secret is not a risk; deleting a protected view's decorator is reported.
+    // Deleting a secret is not a risk, and a view deleted whole takes its route with it (its
+    // decorator protects nothing any more); the tests deleted with their file are reported.
     assert_eq!(
         run.findings(),
         vec![(
-            "auth/login-required-removed".into(),
-            "app/views.py".into(),
-            4
+            "checks/python-test-removed".into(),
+            "tests/test_views.py".into(),
+            1
         )]
     );
     assert_eq!(run.json()["findings"][0]["side"], "base");

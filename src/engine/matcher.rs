@@ -13,6 +13,7 @@ use super::placeholder;
 use super::text::SideText;
 use crate::lang::Lang;
 use crate::rules::compile::SecretFilter;
+use crate::rules::compile::Count;
 use crate::rules::{Matcher, RegexMatcher, Rule};
 
 /// One match of one rule, before the diff semantics decide whether it is reported.
@@ -30,6 +31,11 @@ pub struct RawMatch {
     /// The secret holds a documentation run (`ABCDEFGH`, `a1b2c3d4`): still reported by a
     /// provider rule, at low confidence.
     pub looks_made_up: bool,
+    /// For a counting rule: the name of the unit this match is (`count.key`) or belongs to
+    /// (`count.within`).
+    pub group: Option<String>,
+    /// For a `count.within` rule: this is the unit itself (a test, at its name), not a member.
+    pub scope: bool,
 }
 
 thread_local! {
@@ -109,6 +115,7 @@ pub fn run_queries(
         let Some(cq) = qm.for_lang(lang) else {
             continue;
         };
+        let first_new = out.len();
         let names = cq.query.capture_names();
         let secret_capture = cq.query.capture_index_for_name("secret");
         let deadline = Instant::now() + QUERY_BUDGET;
@@ -174,14 +181,97 @@ pub fn run_queries(
                 secret,
                 checksum_valid: None,
                 looks_made_up: false,
+                group: None,
+                scope: false,
             });
         }
         drop(matches);
+        if let Some(count) = &rules[ri].count {
+            group_matches(ri, count, lang, tree, src, first_new, out);
+        }
         if timed_out || cursor.did_exceed_match_limit() {
             cut_off.push(ri);
         }
     }
     cut_off
+}
+
+/// A unit of a `count.within` rule: a test, say, and where its name is.
+struct Scope {
+    start: usize,
+    end: usize,
+    name: String,
+    name_at: (usize, usize),
+}
+
+/// Name the unit of each of rule `ri`'s matches `out[first..]` for counting; for `within`, also
+/// add each unit of the side as a match of its own (`scope: true`, at its name).
+fn group_matches(
+    ri: usize,
+    count: &Count,
+    lang: Lang,
+    tree: &Tree,
+    src: &[u8],
+    first: usize,
+    out: &mut Vec<RawMatch>,
+) {
+    match count {
+        Count::Key(key) => {
+            for m in &mut out[first..] {
+                m.group = m
+                    .captures
+                    .iter()
+                    .find(|(n, _)| n == key)
+                    .map(|(_, v)| v.clone());
+            }
+        }
+        Count::Within(q) => {
+            let Some(cq) = q.for_lang(lang) else { return };
+            let (Some(si), Some(ni)) = (
+                cq.query.capture_index_for_name("scope"),
+                cq.query.capture_index_for_name("name"),
+            ) else {
+                return;
+            };
+            let mut scopes = Vec::new();
+            let mut cursor = QueryCursor::new();
+            cursor.set_match_limit(MATCH_LIMIT);
+            let mut it = cursor.matches(&cq.query, tree.root_node(), src);
+            while let Some(m) = it.next() {
+                let scope = m.captures.iter().find(|c| c.index == si);
+                let name = m.captures.iter().find(|c| c.index == ni);
+                if let (Some(s), Some(n)) = (scope, name) {
+                    scopes.push(Scope {
+                        start: s.node.start_byte(),
+                        end: s.node.end_byte(),
+                        name: n.node.utf8_text(src).unwrap_or_default().to_string(),
+                        name_at: (n.node.start_byte(), n.node.end_byte()),
+                    });
+                }
+            }
+            for m in &mut out[first..] {
+                // The innermost unit that holds the match.
+                m.group = scopes
+                    .iter()
+                    .filter(|s| s.start <= m.start && m.end <= s.end)
+                    .min_by_key(|s| s.end - s.start)
+                    .map(|s| s.name.clone());
+            }
+            for s in scopes {
+                out.push(RawMatch {
+                    rule: ri,
+                    start: s.name_at.0,
+                    end: s.name_at.1,
+                    captures: vec![("name".into(), s.name.clone())],
+                    secret: None,
+                    checksum_valid: None,
+                    looks_made_up: false,
+                    group: Some(s.name),
+                    scope: true,
+                });
+            }
+        }
+    }
 }
 
 /// Run the regex rules `rule_ids` over a text.
@@ -234,6 +324,8 @@ fn regex_matches(ri: usize, rm: &RegexMatcher, hay: &str, base: usize, out: &mut
             secret: secret.map(|s| (base + s.start(), base + s.end())),
             checksum_valid: rm.checksum.zip(secret).map(|(c, s)| c.holds(s.as_str())),
             looks_made_up: secret.is_some_and(|s| placeholder::is_made_up(s.as_str())),
+            group: None,
+            scope: false,
         });
     }
 }

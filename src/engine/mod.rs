@@ -6,6 +6,7 @@
 
 pub mod matcher;
 mod placeholder;
+mod counting;
 mod semantics;
 mod snippet;
 pub mod text;

@@ -21,7 +21,7 @@ use crate::source::FileChange;
 /// What a reported finding will say, prepared where the text is at hand.
 #[derive(Debug, Clone)]
 pub struct Draft {
-    message: String,
+    pub(super) message: String,
     path: String,
     region: Region,
     side: Side,
@@ -41,22 +41,26 @@ pub struct Draft {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Which {
+pub(super) enum Which {
     Old,
     New,
 }
 
 /// A match with what the semantics need to decide on it.
 pub struct Candidate {
-    rule: usize,
-    which: Which,
+    pub(super) rule: usize,
+    pub(super) which: Which,
     fingerprint: String,
     /// Overlaps an added line (new side) or a removed line (old side).
-    touches: bool,
-    order: (usize, usize),
-    draft: Option<Box<Draft>>,
+    pub(super) touches: bool,
+    /// (file index in the change, byte offset).
+    pub(super) order: (usize, usize),
+    pub(super) draft: Option<Box<Draft>>,
     /// An inline allow comment covers it: it counts, but is not reported.
-    allowed: bool,
+    pub(super) allowed: bool,
+    /// For counting rules: the unit's name, and whether this is the unit itself.
+    pub(super) group: Option<String>,
+    pub(super) scope: bool,
 }
 
 /// Whether an allow comment on one of `lines` (0-based, of `text`) or the line above the first
@@ -229,6 +233,8 @@ pub fn new_side_candidate(
         order: (file, m.start),
         draft,
         allowed,
+        group: m.group,
+        scope: m.scope,
     }
 }
 
@@ -247,8 +253,11 @@ pub fn old_side_candidate(
     let removed_line = (first..=last).find(|&l| changes.is_removed(l));
     let touches = removed_line.is_some();
     let fp = fingerprint(rule, &old.text, &m);
+    // The units of a `count.within` rule are only counted; a rule may also leave files deleted
+    // whole alone.
+    let quiet = m.scope || (rule.skip_deleted_files && new.is_none());
     let draft = match (rule.diff, removed_line) {
-        (DiffMode::Removed, Some(rl)) => {
+        (DiffMode::Removed, Some(rl)) if !quiet => {
             let last_shown = last.min(first + MAX_SNIPPET_LINES - 1);
             let snip = snippet::cut(old, first, last_shown, m.secret, (m.start, m.end));
             let snippet = snip.text;
@@ -333,6 +342,8 @@ pub fn old_side_candidate(
         order: (file, m.start),
         draft,
         allowed,
+        group: m.group,
+        scope: m.scope,
     }
 }
 
@@ -347,6 +358,16 @@ pub fn resolve(rules: &RuleSet, candidates: Vec<Candidate>) -> (Vec<Finding>, us
     let mut findings = Vec::new();
     for (ri, cands) in by_rule {
         let rule = &rules.rules[ri];
+        if let Some(count) = &rule.count {
+            for (c, d) in super::counting::resolve(count, &cands) {
+                if c.allowed {
+                    allowed += 1;
+                } else {
+                    findings.push(finding(rule, d, &c.fingerprint));
+                }
+            }
+            continue;
+        }
         let (reported_side, other_side) = match rule.diff {
             DiffMode::Added => (Which::New, Which::Old),
             DiffMode::Removed => (Which::Old, Which::New),

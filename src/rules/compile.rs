@@ -34,6 +34,18 @@ pub struct Rule {
     pub examples: Vec<Example>,
     /// Where the rule was defined: `rules/auth/tls.yaml` or a user path.
     pub origin: String,
+    /// Count-based removal semantics (tests, assertions).
+    pub count: Option<Count>,
+    /// A `removed` rule that says nothing about files deleted whole.
+    pub skip_deleted_files: bool,
+}
+
+/// How a `removed` rule judges its matches by count.
+pub enum Count {
+    /// Each match is a unit named by this capture.
+    Key(String),
+    /// Matches are counted per innermost `@scope` of this query, named by its `@name`.
+    Within(Box<QueryMatcher>),
 }
 
 /// A regex compiled on first use.
@@ -462,7 +474,54 @@ pub fn compile(raw: RawRule, origin: &str, eager: bool) -> Result<Rule, CompileE
         }
     }
 
+    let count = match &raw.count {
+        None => None,
+        Some(_) if raw.diff != DiffMode::Removed || raw.query.is_none() => {
+            return Err(CompileError::new(
+                "count",
+                "`count` is for `diff: removed` rules with a `query`",
+            ))
+        }
+        Some(c) => match (&c.key, &c.within) {
+            (Some(k), None) => {
+                if !raw.query.as_deref().unwrap_or_default().contains(&format!("@{k}")) {
+                    return Err(CompileError::new(
+                        "count",
+                        format!("`count.key` names `{k}`, which the query does not capture"),
+                    ));
+                }
+                Some(Count::Key(k.clone()))
+            }
+            (None, Some(q)) => {
+                if !q.contains("@scope") || !q.contains("@name") {
+                    return Err(CompileError::new(
+                        "count",
+                        "`count.within` must capture the unit as `@scope` and its name as `@name`",
+                    ));
+                }
+                let m = QueryMatcher::new(q, &raw.languages);
+                if eager {
+                    m.compile_all()?;
+                }
+                Some(Count::Within(Box::new(m)))
+            }
+            _ => {
+                return Err(CompileError::new(
+                    "count",
+                    "give exactly one of `count.key` and `count.within`",
+                ))
+            }
+        },
+    };
+    if raw.skip_deleted_files && raw.diff != DiffMode::Removed {
+        return Err(CompileError::new(
+            "skip-deleted-files",
+            "`skip-deleted-files` is for `diff: removed` rules",
+        ));
+    }
     Ok(Rule {
+        count,
+        skip_deleted_files: raw.skip_deleted_files,
         id: raw.id,
         title: raw.title,
         message: raw.message,

@@ -159,10 +159,34 @@ pub struct RawRule {
     /// Free-form tags carried into SARIF `properties.tags`.
     #[serde(default)]
     pub tags: Vec<String>,
+    /// For `diff: removed` rules: judge matches by count, not by text. With `key`, each match is
+    /// a unit (a test) named by that capture; a unit is removed when the change holds fewer of
+    /// that name afterwards and no new unit took its place in the same file (a rename). With
+    /// `within`, matches (assertions) are counted per enclosing unit, the innermost `@scope` of
+    /// that query, named by its `@name`; a unit that still exists but holds fewer of them is
+    /// reported once, at its name, with `{{before}}` and `{{after}}` in the message.
+    #[serde(default)]
+    pub count: Option<RawCount>,
+    /// For `diff: removed` rules: say nothing about a file the change deletes whole (the routes
+    /// or settings it held are gone with it).
+    #[serde(default)]
+    pub skip_deleted_files: bool,
     /// Extra metadata, carried as-is.
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, String>")]
     pub metadata: BTreeMap<String, String>,
+}
+
+/// How a `removed` rule counts (see `RawRule::count`).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawCount {
+    /// The capture that names a unit (a test's name or title).
+    #[serde(default)]
+    pub key: Option<String>,
+    /// A tree-sitter query: `@scope` is the unit a match belongs to, `@name` names it.
+    #[serde(default)]
+    pub within: Option<String>,
 }
 
 /// The JSON Schema of rule files, as `diffward rules schema` prints it.

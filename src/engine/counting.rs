@@ -1,0 +1,148 @@
+//! Counting semantics for `removed` rules about tests: a test or an assertion is judged by its
+//! identity and its count across the whole change, not by its text, because the text of tests
+//! changes all the time without anything being lost (a formatter re-wraps an assertion, a test
+//! is renamed, an expected value is updated, `called_once_with` becomes
+//! `assert_called_once_with`).
+//!
+//! - `count.key` (tests): each match is a unit named by a capture. A name the change holds
+//!   fewer times afterwards is a lost unit, unless a new name appeared in the same file to take
+//!   its place (a rename); lost units left over after pairing are reported, each where it was.
+//! - `count.within` (assertions): members are counted per unit (the innermost `@scope`, named by
+//!   `@name`). A unit that still exists after the change but holds fewer members is reported
+//!   once, where its first member was removed, with its name and the counts. A unit that is gone altogether is the
+//!   business of the test rule; members outside every unit are not judged.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::semantics::{Candidate, Draft, Which};
+use crate::rules::compile::Count;
+
+/// The findings a counting rule reports: each with the candidate it stands for.
+pub fn resolve<'a>(count: &Count, cands: &'a [Candidate]) -> Vec<(&'a Candidate, Draft)> {
+    match count {
+        Count::Key(_) => lost_units(cands),
+        Count::Within(_) => units_that_lost_members(cands),
+    }
+}
+
+fn lost_units(cands: &[Candidate]) -> Vec<(&Candidate, Draft)> {
+    let mut old: BTreeMap<&str, Vec<&Candidate>> = BTreeMap::new();
+    let mut new: BTreeMap<&str, Vec<&Candidate>> = BTreeMap::new();
+    for c in cands {
+        let Some(g) = c.group.as_deref() else { continue };
+        match c.which {
+            Which::Old => old.entry(g).or_default().push(c),
+            Which::New => new.entry(g).or_default().push(c),
+        }
+    }
+    // Per file: the units lost, and the units gained (candidates for a rename).
+    let mut lost: BTreeMap<usize, Vec<&Candidate>> = BTreeMap::new();
+    let mut gained: BTreeMap<usize, Vec<&Candidate>> = BTreeMap::new();
+    for (g, olds) in &old {
+        let after = new.get(g).map_or(0, Vec::len);
+        if olds.len() > after {
+            let mut olds = olds.clone();
+            // The occurrences the change touched are the ones it removed.
+            olds.sort_by_key(|c| (!c.touches, c.order));
+            for c in olds.into_iter().take(old[g].len() - after) {
+                if c.touches {
+                    lost.entry(c.order.0).or_default().push(c);
+                }
+            }
+        }
+    }
+    for (g, news) in &new {
+        let before = old.get(g).map_or(0, Vec::len);
+        if news.len() > before {
+            let mut news = news.clone();
+            news.sort_by_key(|c| (!c.touches, c.order));
+            for c in news.into_iter().take(new[g].len() - before) {
+                gained.entry(c.order.0).or_default().push(c);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for (file, losses) in lost {
+        let gains = gained.get(&file).map_or(&[][..], Vec::as_slice);
+        for c in unpaired(&losses, gains) {
+            if let Some(d) = &c.draft {
+                out.push((c, (**d).clone()));
+            }
+        }
+    }
+    out
+}
+
+/// The losses left when each gain is taken as the rename of the loss whose name is most like
+/// its own.
+fn unpaired<'a>(losses: &[&'a Candidate], gains: &[&Candidate]) -> Vec<&'a Candidate> {
+    if gains.len() >= losses.len() {
+        return Vec::new();
+    }
+    let name = |c: &Candidate| c.group.clone().unwrap_or_default();
+    let mut pairs: Vec<(f32, usize, usize)> = Vec::new();
+    for (i, l) in losses.iter().enumerate() {
+        for (j, g) in gains.iter().enumerate() {
+            let ratio = similar::TextDiff::from_chars(&name(l), &name(g)).ratio();
+            pairs.push((ratio, i, j));
+        }
+    }
+    pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2))));
+    let (mut loss_taken, mut gain_taken) = (vec![false; losses.len()], vec![false; gains.len()]);
+    for (_, i, j) in pairs {
+        if !loss_taken[i] && !gain_taken[j] {
+            loss_taken[i] = true;
+            gain_taken[j] = true;
+        }
+    }
+    losses
+        .iter()
+        .zip(loss_taken)
+        .filter(|(_, taken)| !taken)
+        .map(|(c, _)| *c)
+        .collect()
+}
+
+fn units_that_lost_members(cands: &[Candidate]) -> Vec<(&Candidate, Draft)> {
+    let mut before: HashMap<&str, usize> = HashMap::new();
+    let mut after: HashMap<&str, usize> = HashMap::new();
+    // The first member the change removed from each unit: where the loss is shown.
+    let mut first_removed: BTreeMap<&str, &Candidate> = BTreeMap::new();
+    let mut exists: std::collections::HashSet<&str> = Default::default();
+    for c in cands {
+        let Some(g) = c.group.as_deref() else { continue };
+        match (c.which, c.scope) {
+            (Which::New, true) => {
+                exists.insert(g);
+            }
+            (Which::Old, false) => {
+                *before.entry(g).or_default() += 1;
+                if c.touches && c.draft.is_some() {
+                    let f = first_removed.entry(g).or_insert(c);
+                    if c.order < f.order {
+                        *f = c;
+                    }
+                }
+            }
+            (Which::New, false) => *after.entry(g).or_default() += 1,
+            (Which::Old, true) => {}
+        }
+    }
+    let mut out = Vec::new();
+    for (g, member) in first_removed {
+        let (b, a) = (before.get(g).copied().unwrap_or(0), after.get(g).copied().unwrap_or(0));
+        if a >= b || !exists.contains(g) {
+            continue;
+        }
+        let Some(d) = &member.draft else { continue };
+        let mut d = (**d).clone();
+        d.message = d
+            .message
+            .replace("{{name}}", g)
+            .replace("{{before}}", &b.to_string())
+            .replace("{{after}}", &a.to_string())
+            .replace("{{lost}}", &(b - a).to_string());
+        out.push((member, d));
+    }
+    out
+}

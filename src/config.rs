@@ -49,6 +49,10 @@ pub struct ScanConfig {
     pub exclude: Vec<String>,
     /// Secrets in test paths: `lower` (default: low confidence), `report`, or `skip`.
     pub secrets_in_tests: Option<crate::engine::SecretsInTests>,
+    /// Findings of the other packs (but `checks`) in test paths: `lower`, `report` or `skip`.
+    pub findings_in_tests: Option<crate::engine::SecretsInTests>,
+    /// Findings below this confidence never fail the scan (default `medium`).
+    pub min_confidence: Option<crate::finding::Confidence>,
 }
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]

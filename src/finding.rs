@@ -118,8 +118,10 @@ impl fmt::Display for Severity {
     Serialize,
     Deserialize,
     JsonSchema,
+    clap::ValueEnum,
 )]
 #[serde(rename_all = "lowercase")]
+#[value(rename_all = "lowercase")]
 pub enum Confidence {
     Low,
     #[default]

@@ -34,6 +34,18 @@ pub fn line_allows(line: &str, rule_id: &str, category: Category) -> bool {
     false
 }
 
+/// Whether a line holds only a comment (`#`, `//`, `/*`, `*`, `--`, `<!--`, `;`, `%`, `{#`,
+/// `"""`): such a line's allow covers the line below it.
+pub fn is_comment_line(line: &str) -> bool {
+    let t = line.trim_start();
+    [
+        "#", "//", "/*", "*", "--", "<!--", ";", "%", "{#", "{{!--", "<%#", "\"\"\"", "\'\'\'",
+        "rem ", "REM ",
+    ]
+    .iter()
+    .any(|p| t.starts_with(p))
+}
+
 /// `<ids> <reason>` after the marker: the ids, and the reason up to a comment closer.
 fn parse_allow(after_marker: &str) -> Option<(&str, &str)> {
     let text = after_marker.strip_prefix(':').unwrap_or(after_marker);

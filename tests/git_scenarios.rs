@@ -137,7 +137,10 @@ fn removed_protection_is_reported_where_it_was_removed() {
 fn deleted_file_reports_its_removed_tests_only() {
     let r = repo_with(&[
         ("app/views.py", VIEW),
-        ("tests/test_views.py", "def test_report():\n    assert report()\n"),
+        (
+            "tests/test_views.py",
+            "def test_report():\n    assert report()\n",
+        ),
         ("old/keys.py", &format!("KEY = '{FAKE_AWS_KEY}'\n")),
     ]);
     r.remove("app/views.py");

@@ -107,6 +107,10 @@ pub struct ScanArgs {
     /// Exit 1 when a finding at or above this severity is reported [default: low].
     #[arg(long, value_enum)]
     pub fail_on: Option<FailOn>,
+    /// Findings below this confidence are reported but never fail the scan (test values,
+    /// failed checksums, documentation-looking keys are `low`) [default: medium].
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub min_confidence: Option<crate::finding::Confidence>,
     /// Add rule files or folders (repeatable).
     #[arg(long = "rules", value_name = "PATH")]
     pub rules: Vec<PathBuf>,

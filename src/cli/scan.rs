@@ -9,7 +9,7 @@ use miette::{Context, IntoDiagnostic};
 use super::{ColorChoice, FailOn, ScanArgs};
 use crate::config::{parse_severity, Config};
 use crate::engine::{self, ScanOptions};
-use crate::finding::{Finding, Severity, Side};
+use crate::finding::{Confidence, Finding, Severity, Side};
 use crate::report::{self, Format, Report, Style};
 use crate::rules::{compile::glob_set, RuleSelection, RuleSet};
 use crate::source::git::Repo;
@@ -372,6 +372,7 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
             .or(cfg.scan.max_file_size)
             .unwrap_or(ScanOptions::default().max_file_size),
         secrets_in_tests: cfg.scan.secrets_in_tests.unwrap_or_default(),
+        findings_in_tests: cfg.scan.findings_in_tests.unwrap_or_default(),
         allow_regexes: cfg
             .allow
             .regexes
@@ -459,8 +460,15 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
         write_out(p, &report::sarif::render(&report))?;
     }
 
-    let failing =
-        threshold(&args, &cfg).is_some_and(|t| out.findings.iter().any(|f| f.severity >= t));
+    let min_confidence = args
+        .min_confidence
+        .or(cfg.scan.min_confidence)
+        .unwrap_or(Confidence::Medium);
+    let failing = threshold(&args, &cfg).is_some_and(|t| {
+        out.findings
+            .iter()
+            .any(|f| f.severity >= t && f.confidence >= min_confidence)
+    });
     if failing && matches!(input, Input::PrePush) {
         eprint!("{}", blocked_push_advice(&out.findings));
     }

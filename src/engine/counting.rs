@@ -29,7 +29,9 @@ fn lost_units(cands: &[Candidate]) -> Vec<(&Candidate, Draft)> {
     let mut old: BTreeMap<&str, Vec<&Candidate>> = BTreeMap::new();
     let mut new: BTreeMap<&str, Vec<&Candidate>> = BTreeMap::new();
     for c in cands {
-        let Some(g) = c.group.as_deref() else { continue };
+        let Some(g) = c.group.as_deref() else {
+            continue;
+        };
         match c.which {
             Which::Old => old.entry(g).or_default().push(c),
             Which::New => new.entry(g).or_default().push(c),
@@ -110,7 +112,9 @@ fn units_that_lost_members(cands: &[Candidate]) -> Vec<(&Candidate, Draft)> {
     let mut first_removed: BTreeMap<&str, &Candidate> = BTreeMap::new();
     let mut exists: std::collections::HashSet<&str> = Default::default();
     for c in cands {
-        let Some(g) = c.group.as_deref() else { continue };
+        let Some(g) = c.group.as_deref() else {
+            continue;
+        };
         match (c.which, c.scope) {
             (Which::New, true) => {
                 exists.insert(g);
@@ -130,7 +134,10 @@ fn units_that_lost_members(cands: &[Candidate]) -> Vec<(&Candidate, Draft)> {
     }
     let mut out = Vec::new();
     for (g, member) in first_removed {
-        let (b, a) = (before.get(g).copied().unwrap_or(0), after.get(g).copied().unwrap_or(0));
+        let (b, a) = (
+            before.get(g).copied().unwrap_or(0),
+            after.get(g).copied().unwrap_or(0),
+        );
         if a >= b || !exists.contains(g) {
             continue;
         }

@@ -12,8 +12,8 @@ use tree_sitter::{Parser, QueryCursor, QueryCursorOptions, Tree};
 use super::placeholder;
 use super::text::SideText;
 use crate::lang::Lang;
-use crate::rules::compile::SecretFilter;
 use crate::rules::compile::Count;
+use crate::rules::compile::SecretFilter;
 use crate::rules::{Matcher, RegexMatcher, Rule};
 
 /// One match of one rule, before the diff semantics decide whether it is reported.

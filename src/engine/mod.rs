@@ -4,9 +4,9 @@
 //!
 //! The engine reads a `ChangeSet` and returns plain `Finding`s; it never prints.
 
-pub mod matcher;
-mod placeholder;
 mod counting;
+pub mod matcher;
+pub mod placeholder;
 mod semantics;
 mod snippet;
 pub mod text;
@@ -36,6 +36,8 @@ pub struct ScanOptions {
     pub allow_regexes: Vec<regex::Regex>,
     /// What to do with secrets found in test paths (tests/, fixtures/, *_test.*, *.spec.*).
     pub secrets_in_tests: SecretsInTests,
+    /// The same for findings of the other packs but `checks` (which is about tests).
+    pub findings_in_tests: SecretsInTests,
     /// Run only the rules of these categories (`None`: every rule of the set).
     pub only_categories: Option<Vec<crate::finding::Category>>,
 }
@@ -73,6 +75,10 @@ pub fn is_test_path(path: &str) -> bool {
                 | "__mocks__"
         )
     }) || file.starts_with("test_")
+        || file.ends_with(".snap")
+        || lower
+            .split('/')
+            .any(|seg| seg == "__snapshots__" || seg == "snapshots")
         || file.contains("_test.")
         || file.contains(".test.")
         || file.contains(".spec.")
@@ -85,6 +91,7 @@ impl Default for ScanOptions {
             max_file_size: 2 * 1024 * 1024,
             allow_regexes: Vec::new(),
             secrets_in_tests: SecretsInTests::default(),
+            findings_in_tests: SecretsInTests::default(),
             only_categories: None,
         }
     }
@@ -309,18 +316,24 @@ impl<'r> Engine<'r> {
         }
     }
 
+    /// Test code and test data hold fake keys, `verify=False` against a mock server and lint
+    /// fixtures written to trip the linter: a finding there is lowered to low confidence (or
+    /// reported as it is, or left out, per `secrets-in-tests` / `findings-in-tests`). The
+    /// `checks` pack is about tests themselves, so it keeps its confidence.
     fn apply_secrets_in_tests(&self, findings: &mut Vec<Finding>) {
         use crate::finding::{Category, Confidence};
-        let in_tests = |f: &Finding| f.category == Category::Secrets && is_test_path(&f.path);
-        match self.opts.secrets_in_tests {
-            SecretsInTests::Report => {}
-            SecretsInTests::Skip => findings.retain(|f| !in_tests(f)),
-            SecretsInTests::Lower => {
-                for f in findings.iter_mut().filter(|f| in_tests(f)) {
-                    if f.checksum_valid != Some(true) {
-                        f.confidence = Confidence::Low;
-                    }
-                }
+        let policy = |f: &Finding| match f.category {
+            Category::Checks => SecretsInTests::Report,
+            Category::Secrets => self.opts.secrets_in_tests,
+            _ => self.opts.findings_in_tests,
+        };
+        findings.retain(|f| !(policy(f) == SecretsInTests::Skip && is_test_path(&f.path)));
+        for f in findings.iter_mut() {
+            if policy(f) == SecretsInTests::Lower
+                && is_test_path(&f.path)
+                && f.checksum_valid != Some(true)
+            {
+                f.confidence = Confidence::Low;
             }
         }
     }
@@ -428,6 +441,22 @@ impl<'r> Engine<'r> {
                 }),
             }
         }
+        // Generic rules guess a secret from its name and its look: a template's placeholder, or
+        // a name that refers to a secret (`…_SECRET_NAME`, `…_PASSWORD_FILE`), is not one.
+        out.retain(|m| {
+            let rule = &self.rules.rules[m.rule];
+            if !rule.tags.iter().any(|t| t == "generic") {
+                return true;
+            }
+            let value = m.secret.map(|(s, e)| &text.text[s..e]);
+            let name = m
+                .captures
+                .iter()
+                .find(|(n, _)| n == "name")
+                .map(|(_, v)| v.as_str());
+            !value.is_some_and(placeholder::is_placeholder_word)
+                && !name.is_some_and(placeholder::names_a_reference)
+        });
         if !self.opts.allow_regexes.is_empty() {
             out.retain(|m| {
                 let (s, e) = m.secret.unwrap_or((m.start, m.end));

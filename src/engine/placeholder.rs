@@ -54,9 +54,103 @@ fn next_of(c: u8) -> Option<u8> {
     }
 }
 
+/// Whether a value is a template's placeholder, written for a person to replace: `changethis`
+/// (a well-known FastAPI template's), `change-me`, `replace_me`, `fill-me-in`, `set-this`,
+/// `your-token-here`. One list for every generic rule, so each rule need not repeat it.
+pub fn is_placeholder_word(value: &str) -> bool {
+    let v: String = value
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    const VERBS: [&str; 8] = [
+        "change", "replace", "fill", "set", "update", "insert", "enter", "put",
+    ];
+    const OBJECTS: [&str; 8] = ["me", "this", "it", "here", "in", "mein", "yours", "value"];
+    if VERBS.iter().any(|verb| {
+        v.strip_prefix(verb)
+            .is_some_and(|rest| OBJECTS.contains(&rest))
+    }) {
+        return true;
+    }
+    (v.starts_with("your") || v.starts_with("insert") || v.starts_with("put"))
+        && (v.ends_with("here") || v.ends_with("goeshere"))
+}
+
+/// Whether a name holds a reference to a secret rather than the secret: its name (`_NAME`), id,
+/// ARN, path, file, URL, header or field name, or a setting about it (`_LENGTH`, `_TTL`).
+/// `ALLOYDB_SECRET_NAME=alloydb-secret` names a secret in a secret manager.
+pub fn names_a_reference(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let lower = lower.trim_end_matches(['"', '\'', '`', ' ']);
+    const SUFFIXES: [&str; 26] = [
+        "name", "names", "id", "ids", "arn", "path", "file", "filename", "url", "uri", "endpoint",
+        "header", "field", "param", "version", "type", "kind", "mode", "length", "size", "ttl",
+        "expiry", "region", "prefix", "dir", "location",
+    ];
+    let words: Vec<&str> = lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let last_word = words.last().copied().unwrap_or_default();
+    if words.len() > 1 && SUFFIXES.contains(&last_word) {
+        return true;
+    }
+    // camelCase: `secretName`, `passwordFile`.
+    let tail = name
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_ascii_uppercase())
+        .filter(|(i, _)| *i > 0 && !name.contains('_'))
+        .map(|(i, _)| name[i..].to_ascii_lowercase());
+    tail.is_some_and(|t| SUFFIXES.contains(&t.as_str()))
+        && name.chars().any(|c| c.is_ascii_lowercase())
+}
+
 #[cfg(test)]
 mod tests {
     use super::is_made_up;
+    use super::{is_placeholder_word, names_a_reference};
+
+    #[test]
+    fn template_placeholders_are_not_secrets() {
+        for p in [
+            "changethis",
+            "change-me",
+            "CHANGE_ME",
+            "replace_me",
+            "fill-me-in",
+            "set-this",
+            "your-token-here",
+        ] {
+            assert!(is_placeholder_word(p), "{p}");
+        }
+        for s in ["Zq8Kp9Ws3Hdx4Lm2", "changelog-2024", "settings"] {
+            assert!(!is_placeholder_word(s), "{s}");
+        }
+    }
+
+    #[test]
+    fn names_of_secrets_are_not_secrets() {
+        for n in [
+            "ALLOYDB_SECRET_NAME",
+            "db_password_file",
+            "secretName",
+            "TOKEN_URL",
+            "API_KEY_ID",
+        ] {
+            assert!(names_a_reference(n), "{n}");
+        }
+        for n in [
+            "DB_PASSWORD",
+            "api_key",
+            "secretKey",
+            "GITHUB_TOKEN",
+            "password",
+        ] {
+            assert!(!names_a_reference(n), "{n}");
+        }
+    }
 
     #[test]
     fn documentation_runs_are_made_up() {

@@ -65,12 +65,21 @@ pub struct Candidate {
 
 /// Whether an allow comment on one of `lines` (0-based, of `text`) or the line above the first
 /// of them covers this rule.
+///
+/// A comment that trails code covers its own line only; a comment alone on its line covers the
+/// line below it (so an allow at the end of one statement never silences the next).
 fn allowed_by_comment(rule: &Rule, text: &SideText, lines: &[u32]) -> bool {
     let first = lines.iter().copied().min().unwrap_or(0);
-    lines.iter().copied().chain(first.checked_sub(1)).any(|l| {
+    let line = |l: u32| {
         let (s, e) = text.line_range(l);
-        crate::suppress::line_allows(&text.text[s..e], &rule.id, rule.category)
-    })
+        &text.text[s..e]
+    };
+    let allows = |t: &str| crate::suppress::line_allows(t, &rule.id, rule.category);
+    lines.iter().any(|&l| allows(line(l)))
+        || first.checked_sub(1).is_some_and(|above| {
+            let t = line(above);
+            crate::suppress::is_comment_line(t) && allows(t)
+        })
 }
 
 fn fingerprint(rule: &Rule, text: &str, m: &RawMatch) -> String {

@@ -59,8 +59,9 @@ impl fmt::Display for FindingDiagnostic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "[{}] {}",
+            "[{}, {} confidence] {}",
             self.finding.severity,
+            self.finding.confidence.as_str(),
             escape::line(&self.finding.message)
         )
     }

@@ -484,7 +484,12 @@ pub fn compile(raw: RawRule, origin: &str, eager: bool) -> Result<Rule, CompileE
         }
         Some(c) => match (&c.key, &c.within) {
             (Some(k), None) => {
-                if !raw.query.as_deref().unwrap_or_default().contains(&format!("@{k}")) {
+                if !raw
+                    .query
+                    .as_deref()
+                    .unwrap_or_default()
+                    .contains(&format!("@{k}"))
+                {
                     return Err(CompileError::new(
                         "count",
                         format!("`count.key` names `{k}`, which the query does not capture"),

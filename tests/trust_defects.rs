@@ -569,3 +569,140 @@ fn a_trailing_allow_comment_covers_its_own_line_only() {
     let lines: Vec<u64> = run.findings().iter().map(|f| f.2).collect();
     assert_eq!(lines, vec![2], "{}", run.stdout);
 }
+
+#[test]
+fn removed_test_rules_judge_identity_and_count_not_text() {
+    let r = repo_with(&[
+        (
+            "tests/test_mail.py",
+            "def test_send(m):\n    assert (m.sent), \"sent\"\n    assert m.called_once_with(1)\n\ndef test_old_name():\n    assert ok()\n\ndef test_weakened():\n    assert a()\n    assert b()\n",
+        ),
+        (
+            "test/api.test.ts",
+            "it('lists items', () => {\n  expect(list()).toEqual([]);\n});\nit('drops items', () => {\n  expect(drop()).toBe(true);\n});\n",
+        ),
+        (
+            "examples/server.ts",
+            "app.get('/admin', requireAuth, adminPage);\n",
+        ),
+    ]);
+    // A formatter re-wraps, an assertion is strengthened, a test is renamed, one loses an
+    // assertion; a JS test is retitled, another removed; an example file is deleted whole.
+    r.write(
+        "tests/test_mail.py",
+        "def test_send(m):\n    assert m.sent, (\n        \"sent\"\n    )\n    m.assert_called_once_with(1)\n\ndef test_new_name():\n    assert ok()\n\ndef test_weakened():\n    assert a()\n",
+    );
+    r.write(
+        "test/api.test.ts",
+        "it('lists items (paginated)', () => {\n  expect(list()).toEqual([]);\n});\n",
+    );
+    r.remove("examples/server.ts");
+    r.commit_all("rework the tests");
+    let run = r.scan(&["scan", "--base", "HEAD~1", "--format", "json"]);
+    let got: Vec<(String, String)> = run
+        .findings_json()
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(got.len(), 2, "{got:#?}");
+    assert_eq!(got[0].0, "checks/js-test-removed");
+    // JS test ids are their titles, not `it`; retitling one is a rename.
+    assert!(got[0].1.contains("'drops items'"), "{}", got[0].1);
+    assert_eq!(got[1].0, "checks/python-assertion-removed");
+    assert!(
+        got[1].1.contains("test_weakened") && got[1].1.contains("2 assertions became 1"),
+        "{}",
+        got[1].1
+    );
+}
+
+#[test]
+fn every_finding_of_a_long_range_has_provenance_and_removals_name_the_commit_that_removed() {
+    let r = repo_with(&[(
+        "app/views.py",
+        "from django.contrib.auth.decorators import login_required\n\n@login_required\ndef report(request):\n    return 1\n",
+    )]);
+    // 250 findings in one commit (more than the old cap of 200 lookups).
+    let many: String = (0..250)
+        .map(|i| format!("r{i} = requests.get(u, verify=False)\n"))
+        .collect();
+    r.write("app/client.py", &many);
+    r.commit_all("client");
+    r.write("app/other.py", "x = 1\n");
+    r.commit_all("unrelated");
+    r.write(
+        "app/views.py",
+        "from django.contrib.auth.decorators import login_required\n\ndef report(request):\n    return 1\n",
+    );
+    r.git(&["add", "-A"]);
+    r.git(&[
+        "-c",
+        "user.name=claude[bot]",
+        "-c",
+        "user.email=209825114+claude[bot]@users.noreply.github.com",
+        "commit",
+        "-q",
+        "-m",
+        "open the report",
+    ]);
+    let remover = r.git(&["rev-parse", "HEAD"]).trim().to_string();
+    r.write("app/views.py", "from django.contrib.auth.decorators import login_required\n\ndef report(request):\n    return 2\n");
+    r.commit_all("later edit of the same file");
+    let run = r.scan(&[
+        "scan",
+        "--base",
+        "HEAD~4",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
+    let f = run.findings_json();
+    assert_eq!(f.len(), 251, "{}", run.stderr);
+    assert!(
+        f.iter().all(|f| !f["provenance"].is_null()),
+        "a finding has no provenance"
+    );
+    let removal = f
+        .iter()
+        .find(|f| f["rule_id"] == "auth/login-required-removed")
+        .unwrap();
+    assert_eq!(removal["provenance"]["commit"], remover.as_str());
+    assert_eq!(removal["provenance"]["ai_assisted"], true);
+    assert_eq!(removal["provenance"]["assistant"], "Claude");
+}
+
+#[test]
+fn a_patch_with_quoted_paths_and_invalid_utf8_is_read() {
+    let r = repo_with(&[]);
+    let name = "na\u{ef}ve\ttab.py";
+    r.write(name, format!("KEY = '{FAKE_AWS_KEY}'\n"));
+    let mut patch = format!(
+        "diff --git \"a/na\\303\\257ve\\ttab.py\" \"b/na\\303\\257ve\\ttab.py\"\nnew file mode 100644\n--- /dev/null\n+++ \"b/na\\303\\257ve\\ttab.py\"\n@@ -0,0 +1 @@\n+KEY = '{FAKE_AWS_KEY}'\n"
+    )
+    .into_bytes();
+    patch.extend_from_slice(b"diff --git a/latin.txt b/latin.txt\n--- /dev/null\n+++ b/latin.txt\n@@ -0,0 +1 @@\n+caf\xe9\n");
+    let out = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(out.path(), &patch).unwrap();
+    let run = r.scan(&[
+        "scan",
+        "--patch",
+        out.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.findings()[0].1, name);
+    assert!(
+        run.notifications()
+            .iter()
+            .any(|(_, m)| m.contains("not valid UTF-8")),
+        "{:?}",
+        run.notifications()
+    );
+}

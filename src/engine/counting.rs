@@ -66,7 +66,32 @@ fn lost_units(cands: &[Candidate]) -> Vec<(&Candidate, Draft)> {
     let mut out = Vec::new();
     for (file, losses) in lost {
         let gains = gained.get(&file).map_or(&[][..], Vec::as_slice);
-        for c in unpaired(&losses, gains) {
+        let mut left: Vec<&Candidate> = unpaired(&losses, gains)
+            .into_iter()
+            .filter(|c| c.draft.is_some())
+            .collect();
+        left.sort_by_key(|c| c.order);
+        if left.len() > MAX_UNITS_PER_FILE {
+            // A file that lost many tests at once (a feature removed with its tests, a test file
+            // deleted): one finding that names the first few and counts the rest.
+            let first = left[0];
+            let Some(d) = &first.draft else { continue };
+            let mut d = (**d).clone();
+            let names: Vec<String> = left
+                .iter()
+                .take(MAX_UNITS_PER_FILE)
+                .map(|c| format!("`{}`", c.group.as_deref().unwrap_or_default()))
+                .collect();
+            d.message = format!(
+                "{} tests were removed from this file and no test took their place: {} and {} more",
+                left.len(),
+                names.join(", "),
+                left.len() - MAX_UNITS_PER_FILE
+            );
+            out.push((first, d));
+            continue;
+        }
+        for c in left {
             if let Some(d) = &c.draft {
                 out.push((c, (**d).clone()));
             }
@@ -74,6 +99,9 @@ fn lost_units(cands: &[Candidate]) -> Vec<(&Candidate, Draft)> {
     }
     out
 }
+
+/// Lost units of one file reported one by one; beyond this, one finding counts them.
+const MAX_UNITS_PER_FILE: usize = 3;
 
 /// The losses left when each gain is taken as the rename of the loss whose name is most like
 /// its own.

@@ -211,7 +211,7 @@ fn readme_rule_example_validates_and_passes_its_examples() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     let run = common::diffward(dir.path(), &["rules", "test", "rule.yaml"]);
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("3 passed, 0 failed"), "{}", run.stdout);
+    assert!(run.stdout.contains("4 passed, 0 failed"), "{}", run.stdout);
 }
 
 #[test]

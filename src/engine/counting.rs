@@ -66,10 +66,24 @@ fn lost_units(cands: &[Candidate]) -> Vec<(&Candidate, Draft)> {
     let mut out = Vec::new();
     for (file, losses) in lost {
         let gains = gained.get(&file).map_or(&[][..], Vec::as_slice);
-        let mut left: Vec<&Candidate> = unpaired(&losses, gains)
-            .into_iter()
-            .filter(|c| c.draft.is_some())
-            .collect();
+        let mut relaxed = Vec::new();
+        let mut left: Vec<&Candidate> = Vec::new();
+        for (c, to) in unpaired(&losses, gains) {
+            match (to, &c.draft) {
+                (_, None) => {}
+                (None, Some(_)) => left.push(c),
+                (Some(to), Some(d)) => {
+                    let mut d = (**d).clone();
+                    d.message = format!(
+                        "The test `{}` became `{}`: it no longer says it checks a refusal (was a guard relaxed?)",
+                        c.group.as_deref().unwrap_or_default(),
+                        to.group.as_deref().unwrap_or_default()
+                    );
+                    relaxed.push((c, d));
+                }
+            }
+        }
+        out.extend(relaxed);
         left.sort_by_key(|c| c.order);
         if left.len() > MAX_UNITS_PER_FILE {
             // A file that lost many tests at once (a feature removed with its tests, a test file
@@ -103,12 +117,25 @@ fn lost_units(cands: &[Candidate]) -> Vec<(&Candidate, Draft)> {
 /// Lost units of one file reported one by one; beyond this, one finding counts them.
 const MAX_UNITS_PER_FILE: usize = 3;
 
+/// Words that say a test checks a refusal: a rename that drops them turns a test of a guard
+/// into a test of something else (`test_requires_trusted_manifest` ->
+/// `test_accepts_untrusted_manifest`), which is how a guard gets relaxed quietly.
+const REFUSAL_WORDS: [&str; 14] = [
+    "reject", "refuse", "require", "deny", "denies", "forbid", "raise", "error", "fail", "invalid",
+    "unauthori", "block", "disallow", "prevent",
+];
+
+fn says_refusal(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    REFUSAL_WORDS.iter().any(|w| lower.contains(w))
+}
+
 /// The losses left when each gain is taken as the rename of the loss whose name is most like
-/// its own.
-fn unpaired<'a>(losses: &[&'a Candidate], gains: &[&Candidate]) -> Vec<&'a Candidate> {
-    if gains.len() >= losses.len() {
-        return Vec::new();
-    }
+/// its own; a loss whose rename drops every word of refusal is left too, with its new name.
+fn unpaired<'a>(
+    losses: &[&'a Candidate],
+    gains: &[&'a Candidate],
+) -> Vec<(&'a Candidate, Option<&'a Candidate>)> {
     let name = |c: &Candidate| c.group.clone().unwrap_or_default();
     let mut pairs: Vec<(f32, usize, usize)> = Vec::new();
     for (i, l) in losses.iter().enumerate() {
@@ -118,18 +145,24 @@ fn unpaired<'a>(losses: &[&'a Candidate], gains: &[&Candidate]) -> Vec<&'a Candi
         }
     }
     pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2))));
-    let (mut loss_taken, mut gain_taken) = (vec![false; losses.len()], vec![false; gains.len()]);
+    let mut renamed_to: Vec<Option<usize>> = vec![None; losses.len()];
+    let mut gain_taken = vec![false; gains.len()];
     for (_, i, j) in pairs {
-        if !loss_taken[i] && !gain_taken[j] {
-            loss_taken[i] = true;
+        if renamed_to[i].is_none() && !gain_taken[j] {
+            renamed_to[i] = Some(j);
             gain_taken[j] = true;
         }
     }
     losses
         .iter()
-        .zip(loss_taken)
-        .filter(|(_, taken)| !taken)
-        .map(|(c, _)| *c)
+        .zip(renamed_to)
+        .filter_map(|(c, to)| match to {
+            None => Some((*c, None)),
+            Some(j) => {
+                let (old, new) = (name(c), name(gains[j]));
+                (says_refusal(&old) && !says_refusal(&new)).then_some((*c, Some(gains[j])))
+            }
+        })
         .collect()
 }
 

@@ -121,8 +121,20 @@ const MAX_UNITS_PER_FILE: usize = 3;
 /// into a test of something else (`test_requires_trusted_manifest` ->
 /// `test_accepts_untrusted_manifest`), which is how a guard gets relaxed quietly.
 const REFUSAL_WORDS: [&str; 14] = [
-    "reject", "refuse", "require", "deny", "denies", "forbid", "raise", "error", "fail", "invalid",
-    "unauthori", "block", "disallow", "prevent",
+    "reject",
+    "refuse",
+    "require",
+    "deny",
+    "denies",
+    "forbid",
+    "raise",
+    "error",
+    "fail",
+    "invalid",
+    "unauthori",
+    "block",
+    "disallow",
+    "prevent",
 ];
 
 fn says_refusal(name: &str) -> bool {

@@ -48,9 +48,9 @@ pub struct ScanConfig {
     #[serde(default)]
     pub exclude: Vec<String>,
     /// Secrets in test paths: `lower` (default: low confidence), `report`, or `skip`.
-    pub secrets_in_tests: Option<crate::engine::SecretsInTests>,
+    pub secrets_in_tests: Option<crate::engine::TestPathPolicy>,
     /// Findings of the other packs (but `checks`) in test paths: `lower`, `report` or `skip`.
-    pub findings_in_tests: Option<crate::engine::SecretsInTests>,
+    pub findings_in_tests: Option<crate::engine::TestPathPolicy>,
     /// Findings below this confidence never fail the scan (default `medium`).
     pub min_confidence: Option<crate::finding::Confidence>,
 }

@@ -35,17 +35,18 @@ pub struct ScanOptions {
     /// the project's allowlist from `diffward.toml`.
     pub allow_regexes: Vec<regex::Regex>,
     /// What to do with secrets found in test paths (tests/, fixtures/, *_test.*, *.spec.*).
-    pub secrets_in_tests: SecretsInTests,
+    pub secrets_in_tests: TestPathPolicy,
     /// The same for findings of the other packs but `checks` (which is about tests).
-    pub findings_in_tests: SecretsInTests,
+    pub findings_in_tests: TestPathPolicy,
     /// Run only the rules of these categories (`None`: every rule of the set).
     pub only_categories: Option<Vec<crate::finding::Category>>,
 }
 
-/// Secrets in test files are often fake values built for the test.
+/// What to do with a finding in test code or test data, where secrets are often fake values
+/// built for the test and insecure settings talk to mocks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum SecretsInTests {
+pub enum TestPathPolicy {
     /// Report them at low confidence (a valid checksum keeps its high confidence).
     #[default]
     Lower,
@@ -90,8 +91,8 @@ impl Default for ScanOptions {
         ScanOptions {
             max_file_size: 2 * 1024 * 1024,
             allow_regexes: Vec::new(),
-            secrets_in_tests: SecretsInTests::default(),
-            findings_in_tests: SecretsInTests::default(),
+            secrets_in_tests: TestPathPolicy::default(),
+            findings_in_tests: TestPathPolicy::default(),
             only_categories: None,
         }
     }
@@ -304,7 +305,7 @@ impl<'r> Engine<'r> {
         one_finding_per_secret(&mut findings, &generic);
         let secret_digests = secret_values.iter().map(|v| semantics::digest(v)).collect();
         mask_every_occurrence(&mut findings, secret_values);
-        self.apply_secrets_in_tests(&mut findings);
+        self.apply_test_path_policy(&mut findings);
         notifications.sort();
         notifications.dedup();
         stats.elapsed = started.elapsed();
@@ -320,16 +321,16 @@ impl<'r> Engine<'r> {
     /// fixtures written to trip the linter: a finding there is lowered to low confidence (or
     /// reported as it is, or left out, per `secrets-in-tests` / `findings-in-tests`). The
     /// `checks` pack is about tests themselves, so it keeps its confidence.
-    fn apply_secrets_in_tests(&self, findings: &mut Vec<Finding>) {
+    fn apply_test_path_policy(&self, findings: &mut Vec<Finding>) {
         use crate::finding::{Category, Confidence};
         let policy = |f: &Finding| match f.category {
-            Category::Checks => SecretsInTests::Report,
+            Category::Checks => TestPathPolicy::Report,
             Category::Secrets => self.opts.secrets_in_tests,
             _ => self.opts.findings_in_tests,
         };
-        findings.retain(|f| !(policy(f) == SecretsInTests::Skip && is_test_path(&f.path)));
+        findings.retain(|f| !(policy(f) == TestPathPolicy::Skip && is_test_path(&f.path)));
         for f in findings.iter_mut() {
-            if policy(f) == SecretsInTests::Lower
+            if policy(f) == TestPathPolicy::Lower
                 && is_test_path(&f.path)
                 && f.checksum_valid != Some(true)
             {

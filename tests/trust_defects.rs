@@ -706,3 +706,26 @@ fn a_patch_with_quoted_paths_and_invalid_utf8_is_read() {
         run.notifications()
     );
 }
+
+#[test]
+fn a_blob_git_does_not_have_is_a_notification_not_an_added_file() {
+    let r = repo_with(&[("a.py", "x = 1\n")]);
+    r.write("a.py", format!("x = 1\nKEY = '{FAKE_AWS_KEY}'\n"));
+    r.commit_all("key");
+    // Lose the old side's blob, as a partial clone would not have it.
+    let sha = r.git(&["rev-parse", "HEAD~1:a.py"]).trim().to_string();
+    std::fs::remove_file(
+        r.path()
+            .join(format!(".git/objects/{}/{}", &sha[..2], &sha[2..])),
+    )
+    .unwrap();
+    let run = r.scan(&["scan", "--base", "HEAD~1", "--format", "json"]);
+    assert!(run.code <= 1, "{}", run.stderr);
+    assert!(
+        run.notifications()
+            .iter()
+            .any(|(p, m)| p == "a.py" && m.contains("partial")),
+        "{}",
+        run.stdout
+    );
+}

@@ -352,6 +352,18 @@ impl Repo {
                         .map_or(Content::Absent, Content::Bytes)
                 }
             };
+            // A blob git cannot give (a partial clone that would have to fetch it, which
+            // diffward never lets git do) must not pass for an absent side.
+            let missing = [(&e.old_mode, &e.old_sha), (&e.new_mode, &e.new_sha)]
+                .iter()
+                .any(|(m, s)| is_regular(m) && !is_null(s) && !blobs.contains_key(s.as_str()));
+            if missing {
+                notifications.push(Notification {
+                    path: path_str,
+                    message: "skipped: git does not have this file's content locally (a partial or shallow clone?): fetch it, e.g. `git fetch --refetch` or actions/checkout without `filter`".into(),
+                });
+                continue;
+            }
             let old = side(&e.old_mode, &e.old_sha, &mut blobs);
             let mut new = side(&e.new_mode, &e.new_sha, &mut blobs);
             if worktree && e.status == 'D' {

@@ -218,10 +218,11 @@ fn secrets_in_history(
     opts: &ScanOptions,
     net: &engine::ScanOutput,
 ) -> miette::Result<Vec<Finding>> {
-    if !rules
-        .rules
-        .iter()
-        .any(|r| HISTORY_CATEGORIES.contains(&r.category))
+    if base == head
+        || !rules
+            .rules
+            .iter()
+            .any(|r| HISTORY_CATEGORIES.contains(&r.category))
         || repo.count_commits(base, head)? < 2
     {
         return Ok(Vec::new());

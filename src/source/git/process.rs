@@ -16,9 +16,9 @@
 //! Callers add the per-command flags (`--no-ext-diff --no-textconv`, `--no-show-signature`).
 //! `clippy.toml` forbids `std::process::Command::new` elsewhere in the crate.
 
-use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::{Arc, OnceLock};
 
 /// Settings that neutralise what a repository or user config could run.
 const FIXED_OVERRIDES: &[&str] = &[
@@ -59,62 +59,84 @@ const CLEARED_ENV: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct GitProcess {
     dir: PathBuf,
-    overrides: Vec<String>,
+    /// The `-c` overrides for the drivers configured here, listed on the first command that
+    /// needs them (shared by the runners `in_dir` makes).
+    drivers: Arc<OnceLock<Vec<String>>>,
 }
 
 impl GitProcess {
     /// A git runner for `dir` that blanks every filter and diff driver configured for it.
     pub fn new(dir: &Path) -> GitProcess {
-        let mut p = GitProcess {
+        GitProcess {
             dir: dir.to_path_buf(),
-            overrides: FIXED_OVERRIDES.iter().map(|s| s.to_string()).collect(),
-        };
-        let listed = p
-            .command(&[
-                "config",
-                "--null",
-                "--name-only",
-                "--get-regexp",
-                r"^(filter|diff|merge)\.",
-            ])
-            .stderr(Stdio::null())
-            .output();
-        if let Ok(out) = listed {
-            let names = String::from_utf8_lossy(&out.stdout).into_owned();
-            p.overrides.extend(driver_overrides(&names));
+            drivers: Arc::new(OnceLock::new()),
         }
-        p
+    }
+
+    fn drivers(&self) -> &[String] {
+        self.drivers.get_or_init(|| {
+            let listed = self
+                .build(
+                    &[
+                        "config",
+                        "--null",
+                        "--name-only",
+                        "--get-regexp",
+                        r"^(filter|diff|merge)\.",
+                    ],
+                    Drivers::NotNeeded,
+                )
+                .stderr(Stdio::null())
+                .output();
+            match listed {
+                Ok(out) => driver_overrides(&String::from_utf8_lossy(&out.stdout)),
+                Err(_) => Vec::new(),
+            }
+        })
     }
 
     /// The same overrides, for git run in another folder of the repository (its top level).
     pub fn in_dir(&self, dir: &Path) -> GitProcess {
         GitProcess {
             dir: dir.to_path_buf(),
-            overrides: self.overrides.clone(),
+            drivers: Arc::clone(&self.drivers),
         }
     }
 
-    /// `git <args>` in the repository, with every override, ready to spawn.
+    /// `git <args>` in the repository, with every override, ready to spawn. Commands that read
+    /// only refs, commits and trees (never a file's content, so no driver can run) skip listing
+    /// the drivers: finding a repository or resolving a revision costs one process, not two.
     pub fn command<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Command {
-        self.build(args, true)
+        const CONTENT_FREE: [&str; 4] = ["rev-parse", "merge-base", "symbolic-ref", "rev-list"];
+        let first = args.first().map(|a| a.as_ref().to_string_lossy().into_owned());
+        let drivers = match first {
+            Some(cmd) if CONTENT_FREE.contains(&cmd.as_str()) => Drivers::NotNeeded,
+            _ => Drivers::Blanked,
+        };
+        self.build(args, drivers)
     }
 
     /// Like `command`, but git sees the repository's own `core.hooksPath`: only for asking git
     /// where the hooks live (`diffward hook install`), never for reading a change.
     pub fn command_seeing_hooks_path<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Command {
-        self.build(args, false)
+        self.build(args, Drivers::BlankedSeeingHooks)
     }
 
-    fn build<S: AsRef<std::ffi::OsStr>>(&self, args: &[S], hide_hooks: bool) -> Command {
+    fn build<S: AsRef<std::ffi::OsStr>>(&self, args: &[S], drivers: Drivers) -> Command {
         #[allow(clippy::disallowed_methods)] // the one place that spawns git
         let mut c = Command::new("git");
         c.current_dir(&self.dir);
         c.arg("--no-pager");
-        for o in &self.overrides {
-            if !hide_hooks && o.starts_with("core.hooksPath=") {
+        for o in FIXED_OVERRIDES {
+            if drivers == Drivers::BlankedSeeingHooks && o.starts_with("core.hooksPath=") {
                 continue;
             }
             c.arg("-c").arg(o);
+        }
+        if drivers != Drivers::NotNeeded {
+            for o in self.drivers() {
+                c.arg("-c").arg(o);
+            }
         }
         c.args(args)
             .env("GIT_OPTIONAL_LOCKS", "0")
@@ -128,10 +150,14 @@ impl GitProcess {
         c
     }
 
-    /// The `-c` arguments, for tests.
-    pub fn overrides(&self) -> Vec<OsString> {
-        self.overrides.iter().map(OsString::from).collect()
-    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Drivers {
+    /// The command cannot read a file's content (listing the drivers, `rev-parse`).
+    NotNeeded,
+    Blanked,
+    BlankedSeeingHooks,
 }
 
 /// Blank settings for every driver named in `git config --null --name-only` output

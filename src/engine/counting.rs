@@ -12,7 +12,7 @@
 //!   once, where its first member was removed, with its name and the counts. A unit that is gone altogether is the
 //!   business of the test rule; members outside every unit are not judged.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use super::semantics::{Candidate, Draft, Which};
 use crate::rules::compile::Count;
@@ -21,7 +21,7 @@ use crate::rules::compile::Count;
 pub fn resolve<'a>(count: &Count, cands: &'a [Candidate]) -> Vec<(&'a Candidate, Draft)> {
     match count {
         Count::Key(_) => lost_units(cands),
-        Count::Within(_) => units_that_lost_members(cands),
+        Count::Within(w) => units_that_lost_members(cands, w.strict.as_ref()),
     }
 }
 
@@ -117,6 +117,11 @@ fn lost_units(cands: &[Candidate]) -> Vec<(&Candidate, Draft)> {
 /// Lost units of one file reported one by one; beyond this, one finding counts them.
 const MAX_UNITS_PER_FILE: usize = 3;
 
+/// How alike two names must be (`similar`'s ratio, 0 to 1) for one to be the other renamed:
+/// `logs in` -> `logs in (browser CORS retry)` is 0.6, `caps step-up retries` -> `ignores a
+/// late-firing reconnect after close()` 0.3.
+const MIN_RENAME_LIKENESS: f32 = 0.4;
+
 /// Words that say a test checks a refusal: a rename that drops them turns a test of a guard
 /// into a test of something else (`test_requires_trusted_manifest` ->
 /// `test_accepts_untrusted_manifest`), which is how a guard gets relaxed quietly.
@@ -159,7 +164,11 @@ fn unpaired<'a>(
     pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then((a.1, a.2).cmp(&(b.1, b.2))));
     let mut renamed_to: Vec<Option<usize>> = vec![None; losses.len()];
     let mut gain_taken = vec![false; gains.len()];
-    for (_, i, j) in pairs {
+    for (ratio, i, j) in pairs {
+        // Names with little in common are a test removed and another added, not a rename.
+        if ratio < MIN_RENAME_LIKENESS {
+            break;
+        }
         if renamed_to[i].is_none() && !gain_taken[j] {
             renamed_to[i] = Some(j);
             gain_taken[j] = true;
@@ -178,11 +187,32 @@ fn unpaired<'a>(
         .collect()
 }
 
-fn units_that_lost_members(cands: &[Candidate]) -> Vec<(&Candidate, Draft)> {
-    let mut before: HashMap<&str, usize> = HashMap::new();
-    let mut after: HashMap<&str, usize> = HashMap::new();
-    // The first member the change removed from each unit: where the loss is shown.
-    let mut first_removed: BTreeMap<&str, &Candidate> = BTreeMap::new();
+/// Per unit: how many members, and how many exact checks, on each side; and the first member
+/// (and first exact check) the change removed or rewrote.
+#[derive(Default)]
+struct Tally<'a> {
+    before: usize,
+    after: usize,
+    strict_before: usize,
+    strict_after: usize,
+    first_removed: Option<&'a Candidate>,
+    first_strict_removed: Option<&'a Candidate>,
+}
+
+fn earliest<'a>(slot: &mut Option<&'a Candidate>, c: &'a Candidate) {
+    if slot.is_none_or(|f| c.order < f.order) {
+        *slot = Some(c);
+    }
+}
+
+fn units_that_lost_members<'a>(
+    cands: &'a [Candidate],
+    strict: Option<&(regex::Regex, String)>,
+) -> Vec<(&'a Candidate, Draft)> {
+    let is_strict = |c: &Candidate| {
+        strict.is_some_and(|(re, _)| c.matched.as_ref().is_some_and(|m| re.is_match(&m.0)))
+    };
+    let mut tally: BTreeMap<&str, Tally> = BTreeMap::new();
     let mut exists: std::collections::HashSet<&str> = Default::default();
     for c in cands {
         let Some(g) = c.group.as_deref() else {
@@ -193,35 +223,59 @@ fn units_that_lost_members(cands: &[Candidate]) -> Vec<(&Candidate, Draft)> {
                 exists.insert(g);
             }
             (Which::Old, false) => {
-                *before.entry(g).or_default() += 1;
+                let t = tally.entry(g).or_default();
+                t.before += 1;
+                let exact = is_strict(c);
+                t.strict_before += usize::from(exact);
                 if c.touches && c.draft.is_some() {
-                    let f = first_removed.entry(g).or_insert(c);
-                    if c.order < f.order {
-                        *f = c;
+                    earliest(&mut t.first_removed, c);
+                    if exact {
+                        earliest(&mut t.first_strict_removed, c);
                     }
                 }
             }
-            (Which::New, false) => *after.entry(g).or_default() += 1,
+            (Which::New, false) => {
+                let t = tally.entry(g).or_default();
+                t.after += 1;
+                t.strict_after += usize::from(is_strict(c));
+            }
             (Which::Old, true) => {}
         }
     }
     let mut out = Vec::new();
-    for (g, member) in first_removed {
-        let (b, a) = (
-            before.get(g).copied().unwrap_or(0),
-            after.get(g).copied().unwrap_or(0),
-        );
-        if a >= b || !exists.contains(g) {
+    for (g, t) in tally {
+        if !exists.contains(g) {
             continue;
         }
+        let (member, template, before, after) = if t.after < t.before {
+            (t.first_removed, None, t.before, t.after)
+        } else if t.strict_after < t.strict_before {
+            let template = strict.map(|(_, msg)| msg.as_str());
+            (
+                t.first_strict_removed,
+                template,
+                t.strict_before,
+                t.strict_after,
+            )
+        } else {
+            continue;
+        };
+        let Some(member) = member else { continue };
         let Some(d) = &member.draft else { continue };
         let mut d = (**d).clone();
+        if let Some(template) = template {
+            d.message = template.to_string();
+            for (name, value) in member.matched.iter().flat_map(|m| m.1.iter()) {
+                let folded = value.split_whitespace().collect::<Vec<_>>().join(" ");
+                d.message = d.message.replace(&format!("{{{{{name}}}}}"), &folded);
+            }
+        }
         d.message = d
             .message
             .replace("{{name}}", g)
-            .replace("{{before}}", &b.to_string())
-            .replace("{{after}}", &a.to_string())
-            .replace("{{lost}}", &(b - a).to_string());
+            .replace("{{before}}", &before.to_string())
+            .replace("{{after}}", &after.to_string())
+            .replace("{{lost}}", &(before - after).to_string());
         out.push((member, d));
     }
     out

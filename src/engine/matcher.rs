@@ -225,8 +225,10 @@ fn group_matches(
                     .map(|(_, v)| v.clone());
             }
         }
-        Count::Within(q) => {
-            let Some(cq) = q.for_lang(lang) else { return };
+        Count::Within(w) => {
+            let Some(cq) = w.scope.for_lang(lang) else {
+                return;
+            };
             let (Some(si), Some(ni)) = (
                 cq.query.capture_index_for_name("scope"),
                 cq.query.capture_index_for_name("name"),

@@ -369,6 +369,23 @@ impl<'r> Engine<'r> {
             .collect()
     }
 
+    /// The values of the credentials among `matches`, to be masked wherever they appear. An
+    /// identifier (a bucket or account name, tag `identifier`) is masked where it was found, but
+    /// not hunted through the report: a bucket called `skaffold` must not mask the word.
+    fn credential_values(&self, matches: &[RawMatch], text: &SideText) -> Vec<String> {
+        matches
+            .iter()
+            .filter(|m| {
+                !self.rules.rules[m.rule]
+                    .tags
+                    .iter()
+                    .any(|t| t == "identifier")
+            })
+            .filter_map(|m| m.secret)
+            .map(|(a, b)| text.text[a..b].to_string())
+            .collect()
+    }
+
     /// Rules that apply to this file, by language and path.
     fn rules_for(&self, lang: Option<Lang>, path: &str, old_path: Option<&str>) -> Vec<usize> {
         self.rules
@@ -533,14 +550,14 @@ impl<'r> Engine<'r> {
             new_matches = self.run_side(lang, n, &rules, &mut res.notifications, &f.path);
             n.secrets = new_matches.iter().filter_map(|m| m.secret).collect();
             res.secret_values
-                .extend(n.secrets.iter().map(|&(a, b)| n.text[a..b].to_string()));
+                .extend(self.credential_values(&new_matches, n));
         }
         let mut old_matches = Vec::new();
         if let Some(o) = &mut old {
             old_matches = self.run_side(lang, o, &old_rules, &mut res.notifications, &f.path);
             o.secrets = old_matches.iter().filter_map(|m| m.secret).collect();
             res.secret_values
-                .extend(o.secrets.iter().map(|&(a, b)| o.text[a..b].to_string()));
+                .extend(self.credential_values(&old_matches, o));
         }
         if let Some(n) = &new {
             for m in new_matches {

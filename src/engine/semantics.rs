@@ -61,7 +61,12 @@ pub struct Candidate {
     /// For counting rules: the unit's name, and whether this is the unit itself.
     pub(super) group: Option<String>,
     pub(super) scope: bool,
+    /// For counting rules: the matched text and the captures, for judging and messages.
+    pub(super) matched: Option<Box<Matched>>,
 }
+
+/// A counted match's text and captures: (text, [(capture, value)]).
+pub(super) type Matched = (String, Vec<(String, String)>);
 
 /// Whether an allow comment on one of `lines` (0-based, of `text`) or the line above the first
 /// of them covers this rule.
@@ -242,6 +247,10 @@ pub fn new_side_candidate(
         order: (file, m.start),
         draft,
         allowed,
+        matched: rule
+            .count
+            .as_ref()
+            .map(|_| Box::new((text.text[m.start..m.end].to_string(), m.captures.clone()))),
         group: m.group,
         scope: m.scope,
     }
@@ -351,6 +360,10 @@ pub fn old_side_candidate(
         order: (file, m.start),
         draft,
         allowed,
+        matched: rule
+            .count
+            .as_ref()
+            .map(|_| Box::new((old.text[m.start..m.end].to_string(), m.captures.clone()))),
         group: m.group,
         scope: m.scope,
     }

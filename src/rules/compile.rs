@@ -44,8 +44,15 @@ pub struct Rule {
 pub enum Count {
     /// Each match is a unit named by this capture.
     Key(String),
-    /// Matches are counted per innermost `@scope` of this query, named by its `@name`.
-    Within(Box<QueryMatcher>),
+    /// Matches are counted per innermost `@scope` of `scope`, named by its `@name`.
+    Within(Box<Within>),
+}
+
+/// The parts of a `count.within` rule.
+pub struct Within {
+    pub scope: QueryMatcher,
+    /// Marks a member that is an exact check, and the message for a unit that lost some.
+    pub strict: Option<(Regex, String)>,
 }
 
 /// A regex compiled on first use.
@@ -508,7 +515,25 @@ pub fn compile(raw: RawRule, origin: &str, eager: bool) -> Result<Rule, CompileE
                 if eager {
                     m.compile_all()?;
                 }
-                Some(Count::Within(Box::new(m)))
+                let strict = match (&c.strict, &c.weakened) {
+                    (None, None) => None,
+                    (Some(re), Some(msg)) => Some((
+                        Regex::new(re).map_err(|e| {
+                            CompileError::new(
+                                "count",
+                                format!("`count.strict`: invalid regex: {e}"),
+                            )
+                        })?,
+                        msg.clone(),
+                    )),
+                    _ => {
+                        return Err(CompileError::new(
+                            "count",
+                            "`count.strict` and `count.weakened` go together",
+                        ))
+                    }
+                };
+                Some(Count::Within(Box::new(Within { scope: m, strict })))
             }
             _ => {
                 return Err(CompileError::new(

@@ -187,6 +187,14 @@ pub struct RawCount {
     /// A tree-sitter query: `@scope` is the unit a match belongs to, `@name` names it.
     #[serde(default)]
     pub within: Option<String>,
+    /// With `within`: a regex on a member's text that marks an exact check (`==`, `toEqual`).
+    /// A unit that keeps its count of members but holds fewer exact checks was weakened.
+    #[serde(default)]
+    pub strict: Option<String>,
+    /// With `strict`: the message for a weakened unit (`{{name}}`, `{{before}}`, `{{after}}`,
+    /// and the member's captures).
+    #[serde(default)]
+    pub weakened: Option<String>,
 }
 
 /// The JSON Schema of rule files, as `diffward rules schema` prints it.

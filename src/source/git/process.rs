@@ -108,7 +108,9 @@ impl GitProcess {
     /// the drivers: finding a repository or resolving a revision costs one process, not two.
     pub fn command<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Command {
         const CONTENT_FREE: [&str; 4] = ["rev-parse", "merge-base", "symbolic-ref", "rev-list"];
-        let first = args.first().map(|a| a.as_ref().to_string_lossy().into_owned());
+        let first = args
+            .first()
+            .map(|a| a.as_ref().to_string_lossy().into_owned());
         let drivers = match first {
             Some(cmd) if CONTENT_FREE.contains(&cmd.as_str()) => Drivers::NotNeeded,
             _ => Drivers::Blanked,
@@ -149,7 +151,6 @@ impl GitProcess {
         }
         c
     }
-
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

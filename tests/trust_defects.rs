@@ -615,7 +615,7 @@ fn removed_test_rules_judge_identity_and_count_not_text() {
     assert!(got[0].1.contains("'drops items'"), "{}", got[0].1);
     assert_eq!(got[1].0, "checks/python-assertion-removed");
     assert!(
-        got[1].1.contains("test_weakened") && got[1].1.contains("2 assertions became 1"),
+        got[1].1.contains("test_weakened") && got[1].1.contains("went from 2 to 1"),
         "{}",
         got[1].1
     );

@@ -37,21 +37,8 @@ fn level_name(s: Severity) -> &'static str {
     }
 }
 
-/// Percent-encode a relative path for a URI (keeps `/` and RFC 3986 unreserved characters).
-pub fn encode_uri_path(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    for b in path.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
 fn file_uri(dir: &std::path::Path) -> String {
-    let mut s = encode_uri_path(&dir.to_string_lossy());
+    let mut s = crate::source::encode_uri_path(&dir.to_string_lossy());
     if !s.starts_with('/') {
         s.insert(0, '/');
     }
@@ -169,7 +156,7 @@ impl WithHelpUri for ReportingDescriptor {
 
 fn artifact(path: &str) -> ArtifactLocation {
     ArtifactLocation::builder()
-        .uri(encode_uri_path(path))
+        .uri(crate::source::encode_uri_path(path))
         .uri_base_id("%SRCROOT%")
         .build()
 }
@@ -341,8 +328,11 @@ mod tests {
 
     #[test]
     fn uris_are_percent_encoded() {
-        assert_eq!(encode_uri_path("src/my file.py"), "src/my%20file.py");
-        assert_eq!(encode_uri_path("é.py"), "%C3%A9.py");
+        assert_eq!(
+            crate::source::encode_uri_path("src/my file.py"),
+            "src/my%20file.py"
+        );
+        assert_eq!(crate::source::encode_uri_path("é.py"), "%C3%A9.py");
         assert_eq!(
             rule_name("auth/tls-verify-disabled-python"),
             "TlsVerifyDisabledPython"

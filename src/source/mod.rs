@@ -94,3 +94,16 @@ pub fn display_path(p: &std::path::Path) -> String {
     let s = s.into_owned();
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }
+
+/// Percent-encode a relative path for a URI (keeps `/` and RFC 3986 unreserved characters).
+pub fn encode_uri_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}

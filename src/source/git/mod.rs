@@ -463,7 +463,7 @@ fn remote_uri(url: &str, root: &Path) -> String {
     } else {
         root.join(path)
     };
-    let encoded = crate::report::sarif::encode_uri_path(&abs.to_string_lossy());
+    let encoded = super::encode_uri_path(&abs.to_string_lossy());
     format!(
         "file://{}",
         if encoded.starts_with('/') {

@@ -86,6 +86,16 @@ impl Severity {
         }
     }
 
+    /// How loudly every output shows it: error for critical and high, warning for medium, a
+    /// note below (SARIF `level`, GitHub annotation kind, miette severity).
+    pub fn level(self) -> Level {
+        match self {
+            Severity::Critical | Severity::High => Level::Error,
+            Severity::Medium => Level::Warning,
+            Severity::Low | Severity::Info => Level::Note,
+        }
+    }
+
     /// GitHub's `security-severity`: > 9.0 critical, 7.0–8.9 high, 4.0–6.9 medium, below low.
     pub fn security_severity(self) -> &'static str {
         match self {
@@ -96,6 +106,14 @@ impl Severity {
             Severity::Info => "1.0",
         }
     }
+}
+
+/// The three levels outputs know (see `Severity::level`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Error,
+    Warning,
+    Note,
 }
 
 impl fmt::Display for Severity {

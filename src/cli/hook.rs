@@ -28,17 +28,6 @@ fn hook_path() -> miette::Result<PathBuf> {
     Ok(repo.root.join(rel))
 }
 
-fn level(f: FailOn) -> &'static str {
-    match f {
-        FailOn::Critical => "critical",
-        FailOn::High => "high",
-        FailOn::Medium => "medium",
-        FailOn::Low => "low",
-        FailOn::Info => "info",
-        FailOn::Never => "never",
-    }
-}
-
 pub fn install(force: bool, fail_on: FailOn) -> miette::Result<ExitCode> {
     let path = hook_path()?;
     if let Ok(existing) = std::fs::read_to_string(&path) {
@@ -58,7 +47,7 @@ pub fn install(force: bool, fail_on: FailOn) -> miette::Result<ExitCode> {
         .and_then(|p| p.canonicalize().ok())
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "diffward".into());
-    let script = hook_script(&exe, level(fail_on));
+    let script = hook_script(&exe, fail_on.as_str());
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).into_diagnostic()?;
     }

@@ -139,14 +139,7 @@ fn read_changes(input: &Input, cwd: &Path) -> miette::Result<Vec<ChangeSet>> {
 }
 
 fn threshold(args: &ScanArgs, cfg: &Config) -> Option<Severity> {
-    let from_flag = args.fail_on.map(|f| match f {
-        FailOn::Critical => Some(Severity::Critical),
-        FailOn::High => Some(Severity::High),
-        FailOn::Medium => Some(Severity::Medium),
-        FailOn::Low => Some(Severity::Low),
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Never => None,
-    });
+    let from_flag = args.fail_on.map(FailOn::threshold);
     match from_flag {
         Some(t) => t,
         None => match cfg.scan.fail_on.as_deref() {

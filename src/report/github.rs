@@ -1,7 +1,7 @@
 //! GitHub Actions workflow commands: each finding becomes an annotation on the pull request.
 
 use super::Report;
-use crate::finding::Severity;
+use crate::finding::Level;
 
 fn escape_data(s: &str) -> String {
     super::escape::block(s, (0, 0))
@@ -18,10 +18,10 @@ fn escape_property(s: &str) -> String {
 pub fn render(report: &Report<'_>) -> String {
     let mut out = String::new();
     for f in report.findings {
-        let command = match f.severity {
-            Severity::Critical | Severity::High => "error",
-            Severity::Medium => "warning",
-            Severity::Low | Severity::Info => "notice",
+        let command = match f.severity.level() {
+            Level::Error => "error",
+            Level::Warning => "warning",
+            Level::Note => "notice",
         };
         let title = report
             .rules

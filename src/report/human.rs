@@ -9,7 +9,7 @@ use miette::{
 };
 
 use super::{escape, paragraphs, severity_counts, Report, Style};
-use crate::finding::{Finding, Severity, Side};
+use crate::finding::{Finding, Level, Side};
 
 /// A few lines of a file that start at `first_line`, so miette shows true line numbers.
 struct Excerpt {
@@ -75,10 +75,10 @@ impl Diagnostic for FindingDiagnostic<'_> {
     }
 
     fn severity(&self) -> Option<miette::Severity> {
-        Some(match self.finding.severity {
-            Severity::Critical | Severity::High => miette::Severity::Error,
-            Severity::Medium => miette::Severity::Warning,
-            Severity::Low | Severity::Info => miette::Severity::Advice,
+        Some(match self.finding.severity.level() {
+            Level::Error => miette::Severity::Error,
+            Level::Warning => miette::Severity::Warning,
+            Level::Note => miette::Severity::Advice,
         })
     }
 

@@ -16,16 +16,16 @@ use serde_sarif::sarif::{
 use sha2::{Digest, Sha256};
 
 use super::{first_paragraph, Report};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, Level, Severity};
 use crate::rules::Rule;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 fn level(s: Severity) -> ResultLevel {
-    match s {
-        Severity::Critical | Severity::High => ResultLevel::Error,
-        Severity::Medium => ResultLevel::Warning,
-        Severity::Low | Severity::Info => ResultLevel::Note,
+    match s.level() {
+        Level::Error => ResultLevel::Error,
+        Level::Warning => ResultLevel::Warning,
+        Level::Note => ResultLevel::Note,
     }
 }
 

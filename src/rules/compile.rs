@@ -6,8 +6,10 @@ use std::sync::OnceLock;
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use regex::Regex;
 
+pub use super::error::CompileError;
 use super::query::{derive_prefilter, stray_predicate, Alternatives, QueryMatcher};
-use super::schema::{DiffMode, RawExample, RawGroup, RawRule};
+pub use super::regex_matcher::{RegexMatcher, SecretFilter};
+use super::schema::{DiffMode, RawExample, RawRule};
 use crate::finding::{Category, Confidence, Severity};
 use crate::lang::Lang;
 
@@ -128,152 +130,6 @@ pub enum Matcher {
     Regex(RegexMatcher),
 }
 
-/// What a secret must look like to be reported: random enough, and not an allowed value.
-#[derive(Default)]
-pub struct SecretFilter {
-    pub entropy: Option<f64>,
-    allow_sources: Vec<String>,
-    allow: OnceLock<Vec<Regex>>,
-}
-
-impl SecretFilter {
-    pub fn new(entropy: Option<f64>, allow_sources: Vec<String>) -> SecretFilter {
-        SecretFilter {
-            entropy,
-            allow_sources,
-            allow: OnceLock::new(),
-        }
-    }
-
-    /// The `allow` regexes, compiled on first use (a built-in rule's are checked by the tests;
-    /// a user rule's by `validate`).
-    pub fn allow(&self) -> &[Regex] {
-        self.allow.get_or_init(|| {
-            self.allow_sources
-                .iter()
-                .filter_map(|a| Regex::new(a).ok())
-                .collect()
-        })
-    }
-
-    pub fn validate(&self) -> Result<(), CompileError> {
-        for a in &self.allow_sources {
-            Regex::new(a).map_err(|e| CompileError::new("allow", format!("invalid regex: {e}")))?;
-        }
-        Ok(())
-    }
-}
-
-/// A regex rule's matcher. The regexes are compiled on first use: building a hundred secret
-/// patterns costs tens of milliseconds, which a scan of a small change should not pay for rules
-/// its files never reach. User rule files are compiled at load time (`compile_all`).
-pub struct RegexMatcher {
-    source: String,
-    group: Option<RawGroup>,
-    /// Secrets rules have a secret group even when the file does not name one.
-    secrets_category: bool,
-    compiled: OnceLock<Option<CompiledRegex>>,
-    /// Filters on the secret (or, without one, the whole match).
-    pub secret_filter: SecretFilter,
-    pub checksum: Option<crate::checksum::Checksum>,
-}
-
-/// The compiled parts of a `RegexMatcher`.
-pub struct CompiledRegex {
-    pub regex: Regex,
-    /// The capture group holding the secret; `None` when the match is not a secret (a regex
-    /// rule outside the secrets category without `secret-group`).
-    pub secret_group: Option<SecretGroup>,
-}
-
-/// Which capture group of a regex holds the secret.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SecretGroup {
-    /// This group (0: the whole match).
-    Index(usize),
-    /// The first of these unnamed groups that took part in the match: a rule with alternatives
-    /// (a prefixed token, or a bare value after a provider's variable name) puts each in its own
-    /// group without naming them.
-    FirstUnnamed(Vec<usize>),
-}
-
-impl SecretGroup {
-    /// The secret's text and span in one match.
-    pub fn pick<'h>(&self, caps: &regex::Captures<'h>) -> Option<regex::Match<'h>> {
-        match self {
-            SecretGroup::Index(i) => caps.get(*i),
-            SecretGroup::FirstUnnamed(groups) => groups.iter().find_map(|&g| caps.get(g)),
-        }
-    }
-}
-
-impl RegexMatcher {
-    /// The compiled regexes, built on first use.
-    pub fn compiled(&self) -> Option<&CompiledRegex> {
-        self.compiled.get_or_init(|| self.build().ok()).as_ref()
-    }
-
-    /// Compile now, reporting what is wrong.
-    pub fn compile_all(&self) -> Result<(), CompileError> {
-        self.secret_filter.validate()?;
-        if self.compiled.get().is_none() {
-            let built = self.build()?;
-            let _ = self.compiled.set(Some(built));
-        }
-        Ok(())
-    }
-
-    fn build(&self) -> Result<CompiledRegex, CompileError> {
-        let regex = Regex::new(&self.source).map_err(|e| {
-            CompileError::new("regex", format!("invalid regex: {e}")).with_help(
-                "the syntax is Rust's `regex` crate; use (?-u:\\b) for fast word boundaries",
-            )
-        })?;
-        let secret_group = match &self.group {
-            Some(RawGroup::Index(i)) => {
-                if *i >= regex.captures_len() {
-                    return Err(CompileError::new(
-                        "secret-group",
-                        format!("the regex has no capture group {i}"),
-                    ));
-                }
-                Some(SecretGroup::Index(*i))
-            }
-            Some(RawGroup::Name(n)) => Some(SecretGroup::Index(
-                regex
-                    .capture_names()
-                    .position(|c| c == Some(n.as_str()))
-                    .ok_or_else(|| {
-                        CompileError::new(
-                            "secret-group",
-                            format!("the regex has no group named `{n}`"),
-                        )
-                    })?,
-            )),
-            None if self.secrets_category => {
-                match regex.capture_names().position(|c| c == Some("secret")) {
-                    Some(i) => Some(SecretGroup::Index(i)),
-                    None if regex.captures_len() > 1 => Some(SecretGroup::FirstUnnamed(
-                        regex
-                            .capture_names()
-                            .enumerate()
-                            .skip(1)
-                            .filter(|(_, n)| n.is_none())
-                            .map(|(i, _)| i)
-                            .collect(),
-                    )),
-                    None => Some(SecretGroup::Index(0)),
-                }
-            }
-            None => None,
-        };
-        Ok(CompiledRegex {
-            regex,
-            secret_group,
-        })
-    }
-}
-
 /// Include/exclude globs over repository-relative paths.
 pub struct PathFilter {
     include: Option<GlobSet>,
@@ -300,33 +156,6 @@ pub struct Example {
     pub before: Option<String>,
     pub after: Option<String>,
     pub path: String,
-}
-
-/// A compile error, with the field it concerns so the loader can point at it.
-#[derive(Debug)]
-pub struct CompileError {
-    /// The YAML key the error is about (`query`, `regex`, `paths`, …), or `id`.
-    pub field: &'static str,
-    pub message: String,
-    pub help: Option<String>,
-    /// For query errors: the row and column inside the query text (0-based).
-    pub inner: Option<(usize, usize)>,
-}
-
-impl CompileError {
-    pub(crate) fn new(field: &'static str, message: impl Into<String>) -> Self {
-        CompileError {
-            field,
-            message: message.into(),
-            help: None,
-            inner: None,
-        }
-    }
-
-    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
-        self
-    }
 }
 
 fn valid_id(id: &str) -> bool {
@@ -621,14 +450,13 @@ fn check_entropy(raw: &RawRule) -> Result<(), CompileError> {
 
 fn compile_regex(src: &str, raw: &RawRule, eager: bool) -> Result<Matcher, CompileError> {
     check_entropy(raw)?;
-    let matcher = RegexMatcher {
-        source: src.to_string(),
-        group: raw.secret_group.clone(),
-        secrets_category: raw.category == Category::Secrets,
-        compiled: OnceLock::new(),
-        secret_filter: SecretFilter::new(raw.entropy, raw.allow.clone()),
-        checksum: raw.checksum,
-    };
+    let matcher = RegexMatcher::new(
+        src,
+        raw.secret_group.clone(),
+        raw.category == Category::Secrets,
+        SecretFilter::new(raw.entropy, raw.allow.clone()),
+        raw.checksum,
+    );
     if eager {
         matcher.compile_all()?;
     }

@@ -2,8 +2,10 @@
 //! of rules a scan runs (`RuleSet`).
 
 pub mod compile;
+pub mod error;
 pub mod load;
 pub mod query;
+pub mod regex_matcher;
 pub mod schema;
 
 use std::collections::HashSet;

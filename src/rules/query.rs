@@ -10,7 +10,8 @@ use std::sync::OnceLock;
 use regex::Regex;
 use tree_sitter::{Query, QueryErrorKind};
 
-use super::compile::{CompileError, RegexMatcher, SecretFilter};
+use super::error::CompileError;
+use super::regex_matcher::{RegexMatcher, SecretFilter};
 use crate::lang::Lang;
 
 /// A compiled query for one language.

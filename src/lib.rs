@@ -3,8 +3,11 @@
 //! The data flows one way: a change source (`source`) builds a `ChangeSet`; the `engine` runs
 //! the compiled `rules` over both sides of each file and applies the diff semantics; the
 //! resulting `Finding`s are plain data that `report` turns into human, JSON, SARIF or GitHub
-//! output. `cli` wires the steps together for the binary.
+//! output. `cli` wires the steps together for the binary. `analyzers` (structured facts of
+//! manifests, workflows and policies, for the dependencies, ci and credentials packs) holds the
+//! design of that layer and its keyed delta; its extractors are the next packs' work.
 
+pub mod analyzers;
 pub mod checksum;
 pub mod cli;
 pub mod config;

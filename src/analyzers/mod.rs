@@ -1,0 +1,200 @@
+//! Structured facts: what a file *says*, as typed data with exact locations, for the risks that
+//! text matching cannot see (a new dependency, a job's effective token permission, a policy
+//! statement's actions). This is the design note for the dependencies, ci and credentials packs,
+//! and the first of its code: the fact type and the keyed delta that gives facts the same diff
+//! semantics as every other rule.
+//!
+//! # The data that flows
+//!
+//! ```text
+//! FileChange ─┬─ text rules (query, regex) ───────────────────────────┐
+//!             └─ FileKind::of(path) → extractor(old), extractor(new)  │
+//!                  → Vec<Fact> per side → delta() → Vec<Delta>        │
+//!                  → fact rules (YAML `fact:` block) → Candidates ────┴→ semantics → Findings
+//! ```
+//!
+//! - **Who owns what.** `src/analyzers/` turns one side of one file into facts and knows
+//!   nothing of rules, the engine or reports (it imports only `finding`-free std types). The
+//!   engine (`engine/facts.rs`, next) runs the extractors a selected rule needs, in the same
+//!   per-file parallel pass as the text rules, each side parsed at most once, and only for files
+//!   that pass the rule's path and literal prefilters. Rules (`rules/`) own the YAML `fact:`
+//!   block, validated by the schema at load time like `query:` and `regex:`.
+//! - **A fact** has a kind (`dependency`, `package-index`, `install-script`, later
+//!   `job-permission`, `trigger`, `action-use`, `policy-statement`, `role-binding`, …), a
+//!   line-free **key** that is its identity (`[npm, prod, lodash]`, `[job build, contents]`),
+//!   attributes (strings, or lists of strings), a primary byte span (the name or key in the
+//!   file) and related spans (the block that gives it its value).
+//! - **The delta** joins old and new facts of one file by (kind, key): `added`, `removed`,
+//!   `changed` (same key, other attributes: a version bump, a permission widened) or
+//!   `unchanged`. Keys hold no line numbers, so a dependency that moves inside a manifest, or a
+//!   re-sorted or re-indented file, is `unchanged`; a rename maps the old path first. Facts whose
+//!   identity is not tied to a path (a Terraform address, a Kubernetes kind/namespace/name) will
+//!   be joined over the whole change, as the multiset of the text rules is, so a statement moved
+//!   between files reports nothing either.
+//! - **Rules select deltas**, e.g.
+//!   `fact: { kind: dependency, delta: [added], where: { source: [git, url, path] } }`,
+//!   with messages interpolating attributes (`{{name}}`, `{{before.version}}`). Derived
+//!   judgements that a rule could get wrong (effective permissions, lookalike-of a popular
+//!   package, an untrusted checkout) are attributes computed in Rust, not YAML logic.
+//! - **Fingerprint** of a fact finding: rule id, fact kind, key, delta kind and the attributes
+//!   the rule reads; never a line.
+//! - **Location**: the primary span when it lies on an added line, else a related span on an
+//!   added line, else the old span mapped into the new file (GitHub shows a pull-request alert
+//!   only on lines of the diff). A dependency found through a lockfile is reported at the
+//!   manifest line when it is direct.
+//! - **Failure**: an extractor that cannot parse a side returns an error that becomes a
+//!   notification for that file; its text rules still run. No extractor panics (fuzzed later).
+//! - **Parsers keep spans**: the tree-sitter grammars already in the build, or span-preserving
+//!   crates (`toml_edit`/`toml-span`, `serde_json` with a line index for big lockfiles, a span
+//!   YAML parser). Each file kind gets its own size limit (lockfiles are often over 2 MiB).
+
+use std::collections::BTreeMap;
+
+/// A fact's attribute: a string or a list of strings.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Value {
+    Text(String),
+    List(Vec<String>),
+}
+
+/// One thing a file says, with where it says it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fact {
+    /// `dependency`, `package-index`, `install-script`, `job-permission`, …
+    pub kind: &'static str,
+    /// The fact's identity within its file: never a line number.
+    pub key: Vec<String>,
+    pub attrs: BTreeMap<String, Value>,
+    /// Byte range of the name or key in the text.
+    pub span: (usize, usize),
+    /// Byte ranges of what gives the fact its value (a version spec, a permissions block).
+    pub related: Vec<(usize, usize)>,
+}
+
+/// How a fact changed across a change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeltaKind {
+    Added,
+    Removed,
+    /// Same key, other attributes: the old fact is kept beside the new one.
+    Changed,
+    Unchanged,
+}
+
+/// A fact joined with its counterpart on the other side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delta {
+    pub kind: DeltaKind,
+    pub old: Option<Fact>,
+    pub new: Option<Fact>,
+}
+
+/// Join the facts of a file's two sides by (kind, key). A key that occurs several times on a
+/// side (a package listed in two groups with one key) is matched in order, as a multiset.
+/// The result follows the new side's order, then the removals in the old side's order.
+pub fn delta(old: Vec<Fact>, new: Vec<Fact>) -> Vec<Delta> {
+    let mut by_key: BTreeMap<(&'static str, Vec<String>), std::collections::VecDeque<Fact>> =
+        BTreeMap::new();
+    let mut old_order = Vec::new();
+    for f in old {
+        old_order.push((f.kind, f.key.clone()));
+        by_key
+            .entry((f.kind, f.key.clone()))
+            .or_default()
+            .push_back(f);
+    }
+    let mut out = Vec::new();
+    for n in new {
+        match by_key
+            .get_mut(&(n.kind, n.key.clone()))
+            .and_then(|q| q.pop_front())
+        {
+            Some(o) => {
+                let kind = if o.attrs == n.attrs {
+                    DeltaKind::Unchanged
+                } else {
+                    DeltaKind::Changed
+                };
+                out.push(Delta {
+                    kind,
+                    old: Some(o),
+                    new: Some(n),
+                });
+            }
+            None => out.push(Delta {
+                kind: DeltaKind::Added,
+                old: None,
+                new: Some(n),
+            }),
+        }
+    }
+    for k in old_order {
+        if let Some(o) = by_key.get_mut(&k).and_then(|q| q.pop_front()) {
+            out.push(Delta {
+                kind: DeltaKind::Removed,
+                old: Some(o),
+                new: None,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dep(name: &str, version: &str, at: usize) -> Fact {
+        let mut attrs = BTreeMap::new();
+        attrs.insert("version".to_string(), Value::Text(version.to_string()));
+        Fact {
+            kind: "dependency",
+            key: vec!["npm".into(), "prod".into(), name.into()],
+            attrs,
+            span: (at, at + name.len()),
+            related: Vec::new(),
+        }
+    }
+
+    fn kinds(d: &[Delta]) -> Vec<(DeltaKind, String)> {
+        d.iter()
+            .map(|d| {
+                let f = d.new.as_ref().or(d.old.as_ref()).unwrap();
+                (d.kind.clone(), f.key[2].clone())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_moved_or_resorted_fact_is_unchanged_and_a_bump_is_changed() {
+        let old = vec![dep("lodash", "^4.17.0", 10), dep("express", "^4.0.0", 40)];
+        let new = vec![
+            dep("express", "^4.0.0", 10),
+            dep("lodash", "^4.17.21", 60),
+            dep("left-pad", "1.3.0", 90),
+        ];
+        assert_eq!(
+            kinds(&delta(old, new)),
+            vec![
+                (DeltaKind::Unchanged, "express".into()),
+                (DeltaKind::Changed, "lodash".into()),
+                (DeltaKind::Added, "left-pad".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_fact_gone_from_the_new_side_is_removed() {
+        let d = delta(
+            vec![dep("a", "1", 0), dep("b", "1", 5)],
+            vec![dep("b", "1", 0)],
+        );
+        assert_eq!(
+            kinds(&d),
+            vec![
+                (DeltaKind::Unchanged, "b".into()),
+                (DeltaKind::Removed, "a".into())
+            ]
+        );
+    }
+}

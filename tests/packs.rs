@@ -117,3 +117,82 @@ fn unchanged_apps_scanned_whole_stay_quiet_on_removed_rules() {
     ]);
     assert_eq!(run.findings(), vec![]);
 }
+
+/// (rule, path, line, message) of every finding of a fixture change.
+fn dependency_findings(app: &str) -> Vec<(String, String, u64, String)> {
+    let r = app_repo(app);
+    let run = r.scan(&[
+        "scan",
+        "--base",
+        "HEAD~1",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.findings_json()
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap().to_string(),
+                f["region"]["start_line"].as_u64().unwrap(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn npm_change_made_by_npm_reports_new_git_and_script_but_not_the_bump() {
+    // fixtures/deps-npm: `npm install --package-lock-only` of express@4.19.2, then of
+    // express@4.21.2 (a bump) and left-pad, a postinstall script and a GitHub dependency set
+    // with `npm pkg set`.
+    let got = dependency_findings("deps-npm");
+    let ids: Vec<(&str, &str, u64)> = got
+        .iter()
+        .map(|(id, p, l, _)| (id.as_str(), p.as_str(), *l))
+        .collect();
+    assert_eq!(
+        ids,
+        vec![
+            ("dependencies/npm-install-script-added", "package.json", 8),
+            (
+                "dependencies/dependency-from-git-or-url",
+                "package.json",
+                16
+            ),
+            ("dependencies/new-dependency", "package.json", 17),
+        ],
+        "{got:#?}"
+    );
+    assert!(got[2].3.contains("`left-pad` ^1.3.0"), "{}", got[2].3);
+    assert!(
+        got[1].3.contains("github:someone/fork-utils"),
+        "{}",
+        got[1].3
+    );
+}
+
+#[test]
+fn cargo_change_made_by_cargo_add_reports_new_crates_not_the_bump() {
+    // fixtures/deps-cargo: `cargo add serde@1`, then `cargo add serde@1.0.210` (a bump),
+    // `cargo add regex@1` and `cargo add --dev tempfile@3`.
+    let got = dependency_findings("deps-cargo");
+    let ids: Vec<(&str, u64)> = got.iter().map(|(id, _, l, _)| (id.as_str(), *l)).collect();
+    assert_eq!(
+        ids,
+        vec![
+            ("dependencies/new-dependency", 7),
+            ("dependencies/new-dependency", 11)
+        ],
+        "{got:#?}"
+    );
+    assert!(
+        got[0].3.contains("`regex` 1 is a new cargo dependency"),
+        "{}",
+        got[0].3
+    );
+    assert!(got[1].3.contains("dev-dependencies"), "{}", got[1].3);
+}

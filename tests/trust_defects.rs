@@ -364,7 +364,7 @@ fn terminal_escape_sequences_in_names_and_content_are_shown_escaped() {
 #[test]
 fn a_selection_that_matches_no_rule_is_a_usage_error() {
     let r = repo_with(&[]);
-    let run = r.scan(&["scan", "--only", "dependencies"]);
+    let run = r.scan(&["scan", "--only", "credentials", "--skip", "credentials"]);
     assert_eq!(run.code, 2, "{}", run.stdout);
     assert!(run.stderr.contains("no rule is selected"), "{}", run.stderr);
 }

@@ -48,6 +48,8 @@
 //!   crates (`toml_edit`/`toml-span`, `serde_json` with a line index for big lockfiles, a span
 //!   YAML parser). Each file kind gets its own size limit (lockfiles are often over 2 MiB).
 
+pub mod deps;
+
 use std::collections::BTreeMap;
 
 /// A fact's attribute: a string or a list of strings.

@@ -5,6 +5,7 @@
 //! The engine reads a `ChangeSet` and returns plain `Finding`s; it never prints.
 
 mod counting;
+mod facts;
 pub mod matcher;
 pub mod placeholder;
 pub mod policy;
@@ -471,6 +472,22 @@ impl<'r> Engine<'r> {
         if let Some(n) = &new {
             res.stats.bytes_scanned = n.text.len() as u64;
             res.stats.added_lines = changes.added_count(n.line_count());
+        }
+        // Fact rules read the file's structure (a manifest's dependencies), not its text.
+        let (fact_rules, rules): (Vec<usize>, Vec<usize>) = rules
+            .iter()
+            .partition(|&&r| matches!(self.rules.rules[r].matcher, Matcher::Fact(_)));
+        if !fact_rules.is_empty() {
+            res.candidates.extend(facts::candidates(
+                self.rules,
+                &fact_rules,
+                index,
+                f,
+                old.as_ref(),
+                new.as_ref(),
+                &changes,
+                &mut res.notifications,
+            ));
         }
         // `any` rules look at the new side only; the old side serves `added` (cancellation) and
         // `removed` rules.

@@ -1,6 +1,7 @@
 //! Compiling `RawRule`s into `Rule`s that cannot be invalid: every regex, query and glob is built
 //! here, so a broken rule fails at load time with its file, line and column.
 
+use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
@@ -100,7 +101,7 @@ impl Rule {
                 Some(inner) => inner.regex.is_match(text),
                 None => true,
             },
-            Matcher::Regex(_) => true,
+            Matcher::Regex(_) | Matcher::Fact(_) => true,
         }
     }
 
@@ -108,6 +109,8 @@ impl Rule {
     pub fn applies_to_lang(&self, lang: Option<Lang>) -> bool {
         match &self.matcher {
             Matcher::Query(q) => lang.is_some_and(|l| q.supports(l)),
+            // Which files a fact rule reads is the analyzers' business (by file name).
+            Matcher::Fact(_) => true,
             Matcher::Regex(_) => {
                 self.languages.is_empty() || lang.is_some_and(|l| self.languages.contains(&l))
             }
@@ -128,6 +131,101 @@ pub struct Prefilter {
 pub enum Matcher {
     Query(QueryMatcher),
     Regex(RegexMatcher),
+    Fact(FactMatcher),
+}
+
+/// A fact rule's selection (see `analyzers`).
+pub struct FactMatcher {
+    pub kind: &'static str,
+    pub deltas: Vec<crate::analyzers::DeltaKind>,
+    /// (attribute, accepted values): every one must accept the fact.
+    pub filter: Vec<(String, Vec<String>)>,
+    /// (attribute, refused values): none may accept it.
+    pub filter_not: Vec<(String, Vec<String>)>,
+}
+
+impl FactMatcher {
+    /// Whether a fact passes the rule's attribute filters.
+    pub fn accepts(&self, fact: &crate::analyzers::Fact) -> bool {
+        let has = |attr: &str, values: &[String]| {
+            let texts: Vec<&str> = match fact.attrs.get(attr) {
+                Some(crate::analyzers::Value::Text(t)) => vec![t.as_str()],
+                Some(crate::analyzers::Value::List(l)) => l.iter().map(String::as_str).collect(),
+                None => Vec::new(),
+            };
+            texts.iter().any(|t| {
+                values.iter().any(|v| match v.strip_suffix('*') {
+                    Some(prefix) => t.starts_with(prefix),
+                    None => t == v,
+                })
+            })
+        };
+        self.filter.iter().all(|(a, v)| has(a, v))
+            && !self.filter_not.iter().any(|(a, v)| has(a, v))
+    }
+}
+
+/// The fact kinds rules may select, and their attributes.
+const FACT_KINDS: [(&str, &[&str]); 2] = [
+    (
+        "dependency",
+        &["name", "section", "version", "source", "ecosystem"],
+    ),
+    ("install-script", &["name", "command", "ecosystem"]),
+];
+
+fn compile_fact(f: &super::schema::RawFact, raw: &RawRule) -> Result<Matcher, CompileError> {
+    use crate::analyzers::DeltaKind;
+    let Some((kind, attrs)) = FACT_KINDS.iter().find(|(k, _)| *k == f.kind) else {
+        return Err(
+            CompileError::new("fact", format!("unknown fact kind `{}`", f.kind))
+                .with_help("known kinds: dependency, install-script"),
+        );
+    };
+    if raw.diff != DiffMode::Added || raw.count.is_some() {
+        return Err(CompileError::new(
+            "diff",
+            "a `fact` rule selects deltas with `fact.delta`, not `diff`",
+        )
+        .with_help("write `fact: { delta: [removed] }` instead of `diff: removed`"));
+    }
+    let mut deltas = Vec::new();
+    for d in if f.delta.is_empty() {
+        vec!["added".to_string()]
+    } else {
+        f.delta.clone()
+    } {
+        deltas.push(match d.as_str() {
+            "added" => DeltaKind::Added,
+            "removed" => DeltaKind::Removed,
+            "changed" => DeltaKind::Changed,
+            "unchanged" => DeltaKind::Unchanged,
+            other => {
+                return Err(
+                    CompileError::new("fact", format!("unknown delta `{other}`"))
+                        .with_help("use added, removed, changed or unchanged"),
+                )
+            }
+        });
+    }
+    let check = |m: &BTreeMap<String, super::schema::RawValues>| -> Result<Vec<(String, Vec<String>)>, CompileError> {
+        m.iter()
+            .map(|(a, v)| {
+                if attrs.contains(&a.as_str()) {
+                    Ok((a.clone(), v.list()))
+                } else {
+                    Err(CompileError::new("fact", format!("`{}` facts have no attribute `{a}`", kind))
+                        .with_help(format!("their attributes: {}", attrs.join(", "))))
+                }
+            })
+            .collect()
+    };
+    Ok(Matcher::Fact(FactMatcher {
+        kind,
+        deltas,
+        filter: check(&f.filter)?,
+        filter_not: check(&f.filter_not)?,
+    }))
 }
 
 /// Include/exclude globs over repository-relative paths.
@@ -225,7 +323,19 @@ pub fn compile(raw: RawRule, origin: &str, eager: bool) -> Result<Rule, CompileE
         exclude: glob_set(&raw.paths.exclude).map_err(|e| CompileError::new("paths", e))?,
     };
 
+    let fact_matcher = match &raw.fact {
+        Some(f) if raw.query.is_some() || raw.regex.is_some() => {
+            let _ = f;
+            return Err(CompileError::new(
+                "fact",
+                "a rule has one matcher: `fact`, `query` or `regex`",
+            ));
+        }
+        Some(f) => Some(compile_fact(f, &raw)?),
+        None => None,
+    };
     let (matcher, derived_prefilter) = match (&raw.query, &raw.regex) {
+        _ if fact_matcher.is_some() => (fact_matcher.expect("checked"), None),
         (Some(q), Some(r)) => {
             let (matcher, derived) = compile_query(q, &raw, false)?;
             let Matcher::Query(mut qm) = matcher else {
@@ -244,7 +354,7 @@ pub fn compile(raw: RawRule, origin: &str, eager: bool) -> Result<Rule, CompileE
         }
         (None, None) => {
             return Err(CompileError::new("id", "the rule has no matcher")
-                .with_help("add a `query:` (tree-sitter) or a `regex:`"))
+                .with_help("add a `query:` (tree-sitter), a `regex:` or a `fact:`"))
         }
         (Some(q), None) => compile_query(q, &raw, eager)?,
         (None, Some(r)) => (compile_regex(r, &raw, eager)?, None),
@@ -388,7 +498,12 @@ pub fn compile(raw: RawRule, origin: &str, eager: bool) -> Result<Rule, CompileE
         severity: raw.severity,
         confidence: raw.confidence,
         languages: raw.languages,
-        diff: raw.diff,
+        // A fact rule's deltas already say what the change did: every selected one is reported.
+        diff: if matches!(matcher, Matcher::Fact(_)) {
+            DiffMode::Any
+        } else {
+            raw.diff
+        },
         paths,
         matcher,
         prefilter,

@@ -123,6 +123,10 @@ pub struct RawRule {
     /// A regular expression (Rust `regex` syntax) run over the whole text of a file.
     #[serde(default)]
     pub regex: Option<String>,
+    /// Instead of `query` or `regex`: select structured facts of a file (a manifest's
+    /// dependencies) by how the change moved them.
+    #[serde(default)]
+    pub fact: Option<RawFact>,
     /// The capture group of `regex` that holds the secret. Defaults to the group named `secret`,
     /// else the first unnamed group that took part in the match (so alternatives can each have
     /// their own group), else the whole match. Secrets are redacted in every output.
@@ -175,6 +179,42 @@ pub struct RawRule {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, String>")]
     pub metadata: BTreeMap<String, String>,
+}
+
+/// A fact rule: which facts, which deltas, and filters on their attributes.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawFact {
+    /// `dependency` (attributes `name`, `section`, `version`, `source`, `ecosystem`) or
+    /// `install-script` (`name`, `command`, `ecosystem`).
+    pub kind: String,
+    /// `added` (default), `removed`, `changed` (same key, other attributes), `unchanged`.
+    #[serde(default)]
+    pub delta: Vec<String>,
+    /// Attribute filters: a value, or a list of values (a value ending in `*` is a prefix). A
+    /// fact must pass every filter.
+    #[serde(default, rename = "where")]
+    pub filter: BTreeMap<String, RawValues>,
+    /// Attribute filters a fact must fail.
+    #[serde(default, rename = "where-not")]
+    pub filter_not: BTreeMap<String, RawValues>,
+}
+
+/// One value or several.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RawValues {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl RawValues {
+    pub fn list(&self) -> Vec<String> {
+        match self {
+            RawValues::One(s) => vec![s.clone()],
+            RawValues::Many(v) => v.clone(),
+        }
+    }
 }
 
 /// How a `removed` rule counts (see `RawRule::count`).

@@ -13,6 +13,10 @@ pub struct Config {
     pub scan: ScanConfig,
     #[serde(default)]
     pub allow: AllowConfig,
+    /// A severity per rule id or category, instead of the rule's own
+    /// (`"dependencies/new-dependency" = "low"` makes every new dependency fail a default scan).
+    #[serde(default)]
+    pub severity: std::collections::BTreeMap<String, String>,
 }
 
 /// Project-wide exceptions: findings these cover are not reported.
@@ -82,6 +86,13 @@ impl Config {
         }
         for r in &cfg.allow.regexes {
             regex::Regex::new(r).map_err(|e| err(format!("allow.regexes: `{r}`: {e}")))?;
+        }
+        for (id, sev) in &cfg.severity {
+            if parse_severity(sev).is_none() {
+                return Err(err(format!(
+                    "severity.\"{id}\": unknown severity `{sev}`: use critical, high, medium, low or info"
+                )));
+            }
         }
         if let Some(f) = &cfg.scan.fail_on {
             if f != "never" && parse_severity(f).is_none() {

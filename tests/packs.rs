@@ -196,3 +196,42 @@ fn cargo_change_made_by_cargo_add_reports_new_crates_not_the_bump() {
     );
     assert!(got[1].3.contains("dev-dependencies"), "{}", got[1].3);
 }
+
+#[test]
+fn diffward_toml_sets_a_rules_severity_and_rejects_a_typo() {
+    let r = app_repo("deps-npm");
+    let scan = |r: &TempRepo| {
+        r.scan(&[
+            "scan",
+            "--base",
+            "HEAD~1",
+            "--format",
+            "json",
+            "--only",
+            "dependencies/new-dependency",
+        ])
+    };
+    assert_eq!(
+        scan(&r).code,
+        0,
+        "a new dependency is info: it does not fail a default scan"
+    );
+    r.write(
+        "diffward.toml",
+        "[severity]\n\"dependencies/new-dependency\" = \"medium\"\n",
+    );
+    let run = scan(&r);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.findings_json()[0]["severity"], "medium");
+    r.write(
+        "diffward.toml",
+        "[severity]\n\"dependencies/new-dependncy\" = \"medium\"\n",
+    );
+    let run = scan(&r);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("no rule and no category"),
+        "{}",
+        run.stderr
+    );
+}

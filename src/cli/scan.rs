@@ -272,6 +272,31 @@ fn blocked_push_advice(findings: &[Finding]) -> String {
     s
 }
 
+/// Every `[severity]` key of diffward.toml names a rule (built in or the project's) or a
+/// category: a typo must not silently change nothing.
+fn check_severity_keys(cfg: &Config, rules: &RuleSet, sel: &RuleSelection) -> miette::Result<()> {
+    let all = RuleSet::load(&RuleSelection {
+        builtin: true,
+        extra: sel.extra.clone(),
+        only: Vec::new(),
+        skip: Vec::new(),
+        validate_builtin: false,
+    })?;
+    for id in cfg.severity.keys() {
+        let known = crate::finding::Category::from_name(id).is_some()
+            || rules.get(id).is_some()
+            || all.get(id).is_some();
+        if !known {
+            return Err(miette::miette!(
+                code = "diffward::config",
+                help = "`diffward rules list` shows the rule ids",
+                "diffward.toml: [severity] names `{id}`, which is no rule and no category"
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// `--only X --skip Y`, as the user gave it, for messages.
 fn describe_selection(sel: &RuleSelection) -> String {
     let mut parts = Vec::new();
@@ -357,6 +382,9 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
             describe_selection(&selection)
         ));
     }
+    if !cfg.severity.is_empty() {
+        check_severity_keys(&cfg, &rules, &selection)?;
+    }
     // Secrets found by rules the selection left out must still be masked in the report (loaded
     // only when there is a finding to mask).
     let mut redaction: Option<Option<RuleSet>> = None;
@@ -399,6 +427,16 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
             }
         }
         out.merge(part);
+    }
+    // The project's own severities: a rule id wins over its category.
+    for f in &mut out.findings {
+        let own = cfg
+            .severity
+            .get(&f.rule_id)
+            .or_else(|| cfg.severity.get(f.category.as_str()));
+        if let Some(s) = own.and_then(|s| parse_severity(s)) {
+            f.severity = s;
+        }
     }
     // The project's allowlist: paths and fingerprints it accepts.
     out.findings.retain(|f| {

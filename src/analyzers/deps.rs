@@ -24,6 +24,8 @@ use crate::lang::Lang;
 pub enum Manifest {
     PackageJson,
     CargoToml,
+    /// pip requirements (`super::requirements`).
+    Requirements,
 }
 
 impl Manifest {
@@ -32,6 +34,7 @@ impl Manifest {
         match path.rsplit('/').next().unwrap_or(path) {
             "package.json" => Some(Manifest::PackageJson),
             "Cargo.toml" => Some(Manifest::CargoToml),
+            _ if super::requirements::is_requirements(path) => Some(Manifest::Requirements),
             _ => None,
         }
     }
@@ -51,6 +54,7 @@ pub fn extract(kind: Manifest, text: &str) -> Result<Vec<Fact>, String> {
     let lang = match kind {
         Manifest::PackageJson => Lang::Json,
         Manifest::CargoToml => Lang::Toml,
+        Manifest::Requirements => return Ok(super::requirements::extract(text)),
     };
     let mut parser = Parser::new();
     parser
@@ -70,6 +74,7 @@ pub fn extract(kind: Manifest, text: &str) -> Result<Vec<Fact>, String> {
     Ok(match kind {
         Manifest::PackageJson => package_json(root, src),
         Manifest::CargoToml => cargo_toml(root, src),
+        Manifest::Requirements => Vec::new(),
     })
 }
 

@@ -166,12 +166,13 @@ impl FactMatcher {
 }
 
 /// The fact kinds rules may select, and their attributes.
-const FACT_KINDS: [(&str, &[&str]); 2] = [
+const FACT_KINDS: [(&str, &[&str]); 3] = [
     (
         "dependency",
         &["name", "section", "version", "source", "ecosystem"],
     ),
     ("install-script", &["name", "command", "ecosystem"]),
+    ("package-index", &["option", "url", "ecosystem"]),
 ];
 
 fn compile_fact(f: &super::schema::RawFact, raw: &RawRule) -> Result<Matcher, CompileError> {
@@ -179,7 +180,7 @@ fn compile_fact(f: &super::schema::RawFact, raw: &RawRule) -> Result<Matcher, Co
     let Some((kind, attrs)) = FACT_KINDS.iter().find(|(k, _)| *k == f.kind) else {
         return Err(
             CompileError::new("fact", format!("unknown fact kind `{}`", f.kind))
-                .with_help("known kinds: dependency, install-script"),
+                .with_help("known kinds: dependency, install-script, package-index"),
         );
     };
     if raw.diff != DiffMode::Added || raw.count.is_some() {

@@ -185,8 +185,9 @@ pub struct RawRule {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFact {
-    /// `dependency` (attributes `name`, `section`, `version`, `source`, `ecosystem`) or
-    /// `install-script` (`name`, `command`, `ecosystem`).
+    /// `dependency` (attributes `name`, `section`, `version`, `source`, `ecosystem`),
+    /// `install-script` (`name`, `command`, `ecosystem`) or `package-index` (`option`, `url`,
+    /// `ecosystem`).
     pub kind: String,
     /// `added` (default), `removed`, `changed` (same key, other attributes), `unchanged`.
     #[serde(default)]

@@ -158,8 +158,8 @@ fn npm_source(spec: &str) -> &'static str {
         "path"
     } else if s.contains("://") {
         "url"
-    } else if s.starts_with("workspace:") || s.starts_with("catalog:") {
-        // pnpm's workspace packages and catalogs: defined once for the whole workspace
+    } else if s.starts_with("workspace:") {
+        // a package of this workspace (pnpm, yarn): the repository's own code
         "workspace"
     } else if s.starts_with("npm:") {
         "alias"
@@ -187,11 +187,11 @@ fn package_json(root: Node<'_>, src: &[u8]) -> Vec<Fact> {
                     .map(|(s, _)| s)
                     .unwrap_or_else(|| text_of(v, src).to_string());
                 let source = npm_source(&version).to_string();
-                out.push(fact(
+                let mut f = fact(
                     "dependency",
                     vec!["npm".into(), name.clone()],
                     &[
-                        ("name", name),
+                        ("name", name.clone()),
                         ("section", section.clone()),
                         ("version", version),
                         ("source", source),
@@ -199,7 +199,13 @@ fn package_json(root: Node<'_>, src: &[u8]) -> Vec<Fact> {
                     ],
                     span,
                     vec![(v.start_byte(), v.end_byte())],
-                ));
+                );
+                // The popular package this name imitates (a typosquat), if any.
+                if let Some(target) = super::lookalike::npm_lookalike(&name) {
+                    f.attrs
+                        .insert("lookalike".into(), Value::Text(target.to_string()));
+                }
+                out.push(f);
             }
         } else if section == "scripts" {
             for (name, span, v) in json_pairs(value, src) {

@@ -49,6 +49,7 @@
 //!   YAML parser). Each file kind gets its own size limit (lockfiles are often over 2 MiB).
 
 pub mod deps;
+pub mod lookalike;
 pub mod requirements;
 
 use std::collections::BTreeMap;

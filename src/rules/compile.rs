@@ -169,7 +169,14 @@ impl FactMatcher {
 const FACT_KINDS: [(&str, &[&str]); 3] = [
     (
         "dependency",
-        &["name", "section", "version", "source", "ecosystem"],
+        &[
+            "name",
+            "section",
+            "version",
+            "source",
+            "ecosystem",
+            "lookalike",
+        ],
     ),
     ("install-script", &["name", "command", "ecosystem"]),
     ("package-index", &["option", "url", "ecosystem"]),

@@ -5,19 +5,9 @@
 
 mod common;
 
-use common::{diffward, diffward_stdin, TempRepo, FAKE_AWS_KEY};
+use common::{diffward, diffward_stdin, repo_with, repo_with_remote, TempRepo, FAKE_AWS_KEY};
 
 const VIEW: &str = "from django.contrib.auth.decorators import login_required\n\n\n@login_required\ndef report(request):\n    return render(request, 'report.html')\n";
-
-fn repo_with(files: &[(&str, &str)]) -> TempRepo {
-    let r = TempRepo::new();
-    r.write("README.md", "demo\n");
-    for (p, c) in files {
-        r.write(p, c);
-    }
-    r.commit_all("base");
-    r
-}
 
 fn range_scan(r: &TempRepo) -> common::Run {
     r.scan(&["scan", "--base", "HEAD~1", "--format", "json"])
@@ -450,18 +440,6 @@ fn output_file_and_sarif_output_are_written() {
 }
 
 /// A repository with a bare `origin` that already has the base commit.
-fn repo_with_remote() -> (TempRepo, tempfile::TempDir) {
-    let remote = tempfile::tempdir().unwrap();
-    let r = repo_with(&[("app.py", "x = 1\n")]);
-    std::process::Command::new("git")
-        .args(["init", "-q", "--bare", "-b", "main"])
-        .arg(remote.path())
-        .output()
-        .unwrap();
-    r.git(&["remote", "add", "origin", remote.path().to_str().unwrap()]);
-    r.git(&["push", "-q", "origin", "main"]);
-    (r, remote)
-}
 
 #[test]
 fn pre_push_hook_blocks_a_push_that_adds_a_secret() {

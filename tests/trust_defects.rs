@@ -10,7 +10,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{diffward, diffward_stdin, TempRepo, FAKE_AWS_KEY};
+use common::{diffward, diffward_stdin, repo_with, TempRepo, FAKE_AWS_KEY};
 
 /// A script that records that it ran (in `markers/<name>`), then behaves like `cat`.
 fn trap_script(dir: &Path, markers: &Path) -> String {
@@ -248,16 +248,6 @@ fn no_command_the_scanned_repository_configures_ever_runs() {
     }
 }
 
-fn repo_with(files: &[(&str, &str)]) -> TempRepo {
-    let r = TempRepo::new();
-    r.write("README.md", "demo\n");
-    for (p, c) in files {
-        r.write(p, c);
-    }
-    r.commit_all("base");
-    r
-}
-
 const FORMATS: [&str; 4] = ["human", "json", "sarif", "github"];
 
 /// A random-looking value built at run time (not a real credential).
@@ -411,15 +401,7 @@ fn a_backslash_in_a_file_name_is_kept() {
 
 /// A repository with a bare `origin` that has the base commit, and diffward's pre-push hook.
 fn repo_with_hook() -> (TempRepo, tempfile::TempDir) {
-    let remote = tempfile::tempdir().unwrap();
-    let r = repo_with(&[("app.py", "x = 1\n")]);
-    Command::new("git")
-        .args(["init", "-q", "--bare", "-b", "main"])
-        .arg(remote.path())
-        .output()
-        .unwrap();
-    r.git(&["remote", "add", "origin", remote.path().to_str().unwrap()]);
-    r.git(&["push", "-q", "origin", "main"]);
+    let (r, remote) = common::repo_with_remote();
     let run = r.scan(&["hook", "install"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     (r, remote)

@@ -401,10 +401,7 @@ mod tests {
     use super::*;
 
     fn attr(f: &Fact, k: &str) -> String {
-        match f.attrs.get(k) {
-            Some(Value::Text(t)) => t.clone(),
-            _ => String::new(),
-        }
+        f.text(k).to_string()
     }
 
     #[test]

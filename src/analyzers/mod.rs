@@ -75,6 +75,16 @@ pub struct Fact {
     pub related: Vec<(usize, usize)>,
 }
 
+impl Fact {
+    /// A text attribute's value (empty when the fact has no such attribute).
+    pub fn text(&self, attr: &str) -> &str {
+        match self.attrs.get(attr) {
+            Some(Value::Text(t)) => t,
+            _ => "",
+        }
+    }
+}
+
 /// How a fact changed across a change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeltaKind {

@@ -225,3 +225,28 @@ pub fn fixture_change_repo(name: &str) -> TempRepo {
     r.commit_all("Let the agent fix the failing build");
     r
 }
+
+/// A repository with a README and `files`, committed as "base".
+pub fn repo_with(files: &[(&str, &str)]) -> TempRepo {
+    let r = TempRepo::new();
+    r.write("README.md", "demo\n");
+    for (p, c) in files {
+        r.write(p, c);
+    }
+    r.commit_all("base");
+    r
+}
+
+/// `repo_with` plus a bare `origin` that already has the base commit.
+pub fn repo_with_remote() -> (TempRepo, tempfile::TempDir) {
+    let remote = tempfile::tempdir().unwrap();
+    let r = repo_with(&[("app.py", "x = 1\n")]);
+    Command::new("git")
+        .args(["init", "-q", "--bare", "-b", "main"])
+        .arg(remote.path())
+        .output()
+        .unwrap();
+    r.git(&["remote", "add", "origin", remote.path().to_str().unwrap()]);
+    r.git(&["push", "-q", "origin", "main"]);
+    (r, remote)
+}

@@ -216,11 +216,14 @@ fn secrets_in_history(
             .rules
             .iter()
             .any(|r| HISTORY_CATEGORIES.contains(&r.category))
-        || repo.count_commits(base, head)? < 2
     {
         return Ok(Vec::new());
     }
-    let history = repo.added_in_each_commit(base, head)?;
+    let range = repo.commit_range(base, head);
+    if repo.count_commits(&range)? < 2 {
+        return Ok(Vec::new()); // one commit: its diff is the net diff
+    }
+    let history = repo.added_in_each_commit(&range, base, head)?;
     let mut o = opts.clone();
     o.only_categories = Some(HISTORY_CATEGORIES.to_vec());
     let mut found = engine::scan(&history.changes, rules, o).findings;
@@ -318,8 +321,11 @@ fn describe_selection(sel: &RuleSelection) -> String {
 
 /// The built-in secrets rules, when the selection runs fewer of them: they find the secrets that
 /// every report must mask, whatever it was asked to report.
-fn redaction_rules(rules: &RuleSet) -> miette::Result<Option<RuleSet>> {
+fn redaction_rules(rules: &RuleSet, sel: &RuleSelection) -> miette::Result<Option<RuleSet>> {
     use crate::finding::Category;
+    if sel.builtin && sel.only.is_empty() && sel.skip.is_empty() {
+        return Ok(None); // every built-in rule runs already
+    }
     let all = RuleSet::load(&RuleSelection {
         builtin: true,
         extra: Vec::new(),
@@ -385,8 +391,8 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
     if !cfg.severity.is_empty() {
         check_severity_keys(&cfg, &rules, &selection)?;
     }
-    // Secrets found by rules the selection left out must still be masked in the report (loaded
-    // only when there is a finding to mask).
+    // Secrets found by rules the selection left out must still be masked in the report: the
+    // rules for that, once a finding needs them (`Some(None)`: the selection has them all).
     let mut redaction: Option<Option<RuleSet>> = None;
     let opts = ScanOptions {
         max_file_size: args
@@ -408,14 +414,16 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
     let mut out = engine::ScanOutput::default();
     for cs in &change_sets {
         let mut part = engine::scan(cs, &rules, opts.clone());
-        if !part.findings.is_empty() && redaction.is_none() {
-            redaction = Some(redaction_rules(&rules)?);
-        }
-        if let (Some(Some(secret_rules)), false) = (&redaction, part.findings.is_empty()) {
-            let paths = part.findings.iter().map(|f| f.path.as_str()).collect();
-            let values =
-                engine::Engine::new(secret_rules, opts.clone()).secret_values_in(cs, &paths);
-            engine::mask_every_occurrence(&mut part.findings, values);
+        if !part.findings.is_empty() {
+            if redaction.is_none() {
+                redaction = Some(redaction_rules(&rules, &selection)?);
+            }
+            if let Some(Some(secret_rules)) = &redaction {
+                let paths = part.findings.iter().map(|f| f.path.as_str()).collect();
+                let values =
+                    engine::Engine::new(secret_rules, opts.clone()).secret_values_in(cs, &paths);
+                engine::mask_every_occurrence(&mut part.findings, values);
+            }
         }
         if let ChangeKind::Range { base, head } = &cs.kind {
             if let Ok(repo) = Repo::discover(&cs.root) {

@@ -37,32 +37,10 @@ fn lost_units(cands: &[Candidate]) -> Vec<(&Candidate, Draft)> {
             Which::New => new.entry(g).or_default().push(c),
         }
     }
-    // Per file: the units lost, and the units gained (candidates for a rename).
-    let mut lost: BTreeMap<usize, Vec<&Candidate>> = BTreeMap::new();
-    let mut gained: BTreeMap<usize, Vec<&Candidate>> = BTreeMap::new();
-    for (g, olds) in &old {
-        let after = new.get(g).map_or(0, Vec::len);
-        if olds.len() > after {
-            let mut olds = olds.clone();
-            // The occurrences the change touched are the ones it removed.
-            olds.sort_by_key(|c| (!c.touches, c.order));
-            for c in olds.into_iter().take(old[g].len() - after) {
-                if c.touches {
-                    lost.entry(c.order.0).or_default().push(c);
-                }
-            }
-        }
-    }
-    for (g, news) in &new {
-        let before = old.get(g).map_or(0, Vec::len);
-        if news.len() > before {
-            let mut news = news.clone();
-            news.sort_by_key(|c| (!c.touches, c.order));
-            for c in news.into_iter().take(new[g].len() - before) {
-                gained.entry(c.order.0).or_default().push(c);
-            }
-        }
-    }
+    // Per file: the units lost (only those the change touched), and the units gained
+    // (candidates for a rename).
+    let lost = surplus(&old, &new, true);
+    let gained = surplus(&new, &old, false);
     let mut out = Vec::new();
     for (file, losses) in lost {
         let gains = gained.get(&file).map_or(&[][..], Vec::as_slice);
@@ -108,6 +86,31 @@ fn lost_units(cands: &[Candidate]) -> Vec<(&Candidate, Draft)> {
         for c in left {
             if let Some(d) = &c.draft {
                 out.push((c, (**d).clone()));
+            }
+        }
+    }
+    out
+}
+
+/// The occurrences of each name on one side beyond its count on the other, by file: the ones
+/// the change touched first, since those are the ones it removed or added.
+fn surplus<'a>(
+    mine: &BTreeMap<&str, Vec<&'a Candidate>>,
+    theirs: &BTreeMap<&str, Vec<&'a Candidate>>,
+    touched_only: bool,
+) -> BTreeMap<usize, Vec<&'a Candidate>> {
+    let mut out: BTreeMap<usize, Vec<&'a Candidate>> = BTreeMap::new();
+    for (g, cands) in mine {
+        let other = theirs.get(g).map_or(0, Vec::len);
+        if cands.len() <= other {
+            continue;
+        }
+        let mut cands = cands.clone();
+        cands.sort_by_key(|c| (!c.touches, c.order));
+        let extra = cands.len() - other;
+        for c in cands.into_iter().take(extra) {
+            if c.touches || !touched_only {
+                out.entry(c.order.0).or_default().push(c);
             }
         }
     }

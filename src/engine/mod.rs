@@ -294,11 +294,8 @@ impl<'r> Engine<'r> {
                 let mut values = Vec::new();
                 for side in [&f.new, &f.old] {
                     if let Ok(Some(l)) = load(side, self.opts.max_file_size) {
-                        for m in self.run_side(lang, &l.text, &rules, &mut notes, &f.path) {
-                            if let Some((a, b)) = m.secret {
-                                values.push(l.text.text[a..b].to_string());
-                            }
-                        }
+                        let matches = self.run_side(lang, &l.text, &rules, &mut notes, &f.path);
+                        values.extend(self.credential_values(&matches, &l.text));
                     }
                 }
                 values

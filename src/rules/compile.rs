@@ -331,20 +331,15 @@ pub fn compile(raw: RawRule, origin: &str, eager: bool) -> Result<Rule, CompileE
         exclude: glob_set(&raw.paths.exclude).map_err(|e| CompileError::new("paths", e))?,
     };
 
-    let fact_matcher = match &raw.fact {
-        Some(f) if raw.query.is_some() || raw.regex.is_some() => {
-            let _ = f;
-            return Err(CompileError::new(
-                "fact",
-                "a rule has one matcher: `fact`, `query` or `regex`",
-            ));
-        }
-        Some(f) => Some(compile_fact(f, &raw)?),
-        None => None,
-    };
-    let (matcher, derived_prefilter) = match (&raw.query, &raw.regex) {
-        _ if fact_matcher.is_some() => (fact_matcher.expect("checked"), None),
-        (Some(q), Some(r)) => {
+    if raw.fact.is_some() && (raw.query.is_some() || raw.regex.is_some()) {
+        return Err(CompileError::new(
+            "fact",
+            "a rule has one matcher: `fact`, `query` or `regex`",
+        ));
+    }
+    let (matcher, derived_prefilter) = match (&raw.fact, &raw.query, &raw.regex) {
+        (Some(f), _, _) => (compile_fact(f, &raw)?, None),
+        (None, Some(q), Some(r)) => {
             let (matcher, derived) = compile_query(q, &raw, false)?;
             let Matcher::Query(mut qm) = matcher else {
                 unreachable!("compile_query builds a query matcher")
@@ -360,12 +355,12 @@ pub fn compile(raw: RawRule, origin: &str, eager: bool) -> Result<Rule, CompileE
             }
             (Matcher::Query(qm), derived)
         }
-        (None, None) => {
+        (None, None, None) => {
             return Err(CompileError::new("id", "the rule has no matcher")
                 .with_help("add a `query:` (tree-sitter), a `regex:` or a `fact:`"))
         }
-        (Some(q), None) => compile_query(q, &raw, eager)?,
-        (None, Some(r)) => (compile_regex(r, &raw, eager)?, None),
+        (None, Some(q), None) => compile_query(q, &raw, eager)?,
+        (None, None, Some(r)) => (compile_regex(r, &raw, eager)?, None),
     };
 
     if raw.keywords.iter().any(|k| k.is_empty()) {

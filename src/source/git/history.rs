@@ -19,17 +19,17 @@ pub struct History {
 }
 
 impl Repo {
-    /// How many non-merge commits `base..head` holds (`base` may be the empty tree: all of
-    /// head's history).
-    pub fn count_commits(&self, base: &str, head: &str) -> Result<usize, GitError> {
-        let range = self.range_spec(base, head);
+    /// How many non-merge commits a range (from `commit_range`) holds.
+    pub fn count_commits(&self, range: &[String]) -> Result<usize, GitError> {
         let mut args = vec!["rev-list", "--count", "--no-merges"];
         args.extend(range.iter().map(String::as_str));
         let out = self.git(&args)?;
         Ok(super::text(out).trim().parse().unwrap_or(0))
     }
 
-    fn range_spec(&self, base: &str, head: &str) -> Vec<String> {
+    /// The commits of `base..head` as git arguments; `base` may be the empty tree (a branch with
+    /// no ancestor on the remote), which means all of head's history.
+    pub fn commit_range(&self, base: &str, head: &str) -> Vec<String> {
         if self.resolve(base).is_ok() {
             vec![format!("{base}..{head}")]
         } else {
@@ -37,9 +37,13 @@ impl Repo {
         }
     }
 
-    /// The lines each non-merge commit of `base..head` added.
-    pub fn added_in_each_commit(&self, base: &str, head: &str) -> Result<History, GitError> {
-        let range = self.range_spec(base, head);
+    /// The lines each non-merge commit of `range` (from `commit_range(base, head)`) added.
+    pub fn added_in_each_commit(
+        &self,
+        range: &[String],
+        base: &str,
+        head: &str,
+    ) -> Result<History, GitError> {
         let mut args = vec![
             "log",
             "--no-merges",

@@ -19,27 +19,6 @@ use tree_sitter::{Node, Parser};
 use super::{Fact, Value};
 use crate::lang::Lang;
 
-/// The manifests this module reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Manifest {
-    PackageJson,
-    CargoToml,
-    /// pip requirements (`super::requirements`).
-    Requirements,
-}
-
-impl Manifest {
-    /// The manifest a repository path is, by its file name.
-    pub fn of(path: &str) -> Option<Manifest> {
-        match path.rsplit('/').next().unwrap_or(path) {
-            "package.json" => Some(Manifest::PackageJson),
-            "Cargo.toml" => Some(Manifest::CargoToml),
-            _ if super::requirements::is_requirements(path) => Some(Manifest::Requirements),
-            _ => None,
-        }
-    }
-}
-
 /// The npm scripts that run when a package is installed.
 const INSTALL_SCRIPTS: [&str; 4] = ["preinstall", "install", "postinstall", "prepare"];
 const NPM_SECTIONS: [&str; 4] = [
@@ -49,13 +28,8 @@ const NPM_SECTIONS: [&str; 4] = [
     "peerDependencies",
 ];
 
-/// The facts of one side of a manifest; an error when it does not parse.
-pub fn extract(kind: Manifest, text: &str) -> Result<Vec<Fact>, String> {
-    let lang = match kind {
-        Manifest::PackageJson => Lang::Json,
-        Manifest::CargoToml => Lang::Toml,
-        Manifest::Requirements => return Ok(super::requirements::extract(text)),
-    };
+/// Parse `text` with a tree-sitter grammar; an error names the first syntax error's line.
+pub(crate) fn parse_tree(lang: Lang, text: &str) -> Result<tree_sitter::Tree, String> {
     let mut parser = Parser::new();
     parser
         .set_language(&lang.ts_language())
@@ -70,12 +44,19 @@ pub fn extract(kind: Manifest, text: &str) -> Result<Vec<Fact>, String> {
             "could not be read as {lang} (syntax error near line {at}): dependency rules skipped"
         ));
     }
-    let src = text.as_bytes();
-    Ok(match kind {
-        Manifest::PackageJson => package_json(root, src),
-        Manifest::CargoToml => cargo_toml(root, src),
-        Manifest::Requirements => Vec::new(),
-    })
+    Ok(tree)
+}
+
+/// The facts of a `package.json`.
+pub fn package_json(text: &str) -> Result<Vec<Fact>, String> {
+    let tree = parse_tree(Lang::Json, text)?;
+    Ok(package_json_facts(tree.root_node(), text.as_bytes()))
+}
+
+/// The facts of a `Cargo.toml`.
+pub fn cargo_toml(text: &str) -> Result<Vec<Fact>, String> {
+    let tree = parse_tree(Lang::Toml, text)?;
+    Ok(cargo_toml_facts(tree.root_node(), text.as_bytes()))
 }
 
 fn first_error(n: Node<'_>) -> Option<Node<'_>> {
@@ -87,12 +68,12 @@ fn first_error(n: Node<'_>) -> Option<Node<'_>> {
     children.into_iter().find_map(first_error)
 }
 
-fn text_of<'a>(n: Node<'_>, src: &'a [u8]) -> &'a str {
+pub(crate) fn text_of<'a>(n: Node<'_>, src: &'a [u8]) -> &'a str {
     n.utf8_text(src).unwrap_or_default()
 }
 
 /// A JSON string's content and span (without its quotes).
-fn json_string(n: Node<'_>, src: &[u8]) -> Option<(String, (usize, usize))> {
+pub(crate) fn json_string(n: Node<'_>, src: &[u8]) -> Option<(String, (usize, usize))> {
     if n.kind() != "string" {
         return None;
     }
@@ -104,7 +85,7 @@ fn json_string(n: Node<'_>, src: &[u8]) -> Option<(String, (usize, usize))> {
 }
 
 /// The pairs of a JSON object node: (key, key span, value node).
-fn json_pairs<'t>(obj: Node<'t>, src: &[u8]) -> Vec<(String, (usize, usize), Node<'t>)> {
+pub(crate) fn json_pairs<'t>(obj: Node<'t>, src: &[u8]) -> Vec<(String, (usize, usize), Node<'t>)> {
     let mut out = Vec::new();
     let mut c = obj.walk();
     for pair in obj.named_children(&mut c).filter(|p| p.kind() == "pair") {
@@ -171,7 +152,7 @@ fn npm_source(spec: &str) -> &'static str {
     }
 }
 
-fn package_json(root: Node<'_>, src: &[u8]) -> Vec<Fact> {
+fn package_json_facts(root: Node<'_>, src: &[u8]) -> Vec<Fact> {
     let mut out = Vec::new();
     let mut c = root.walk();
     let Some(top) = root.named_children(&mut c).find(|n| n.kind() == "object") else {
@@ -231,7 +212,7 @@ fn package_json(root: Node<'_>, src: &[u8]) -> Vec<Fact> {
 }
 
 /// The dotted parts of a TOML key node, unquoted.
-fn toml_key(n: Node<'_>, src: &[u8]) -> Vec<String> {
+pub(crate) fn toml_key(n: Node<'_>, src: &[u8]) -> Vec<String> {
     match n.kind() {
         "dotted_key" => {
             let mut c = n.walk();
@@ -244,7 +225,7 @@ fn toml_key(n: Node<'_>, src: &[u8]) -> Vec<String> {
     }
 }
 
-fn toml_string(n: Node<'_>, src: &[u8]) -> Option<String> {
+pub(crate) fn toml_string(n: Node<'_>, src: &[u8]) -> Option<String> {
     (n.kind() == "string").then(|| {
         text_of(n, src)
             .trim_start_matches(['"', '\''])
@@ -310,7 +291,7 @@ fn cargo_dependency(
     )
 }
 
-fn inline_fields<'t>(table: Node<'t>, src: &[u8]) -> Vec<(String, Node<'t>)> {
+pub(crate) fn inline_fields<'t>(table: Node<'t>, src: &[u8]) -> Vec<(String, Node<'t>)> {
     let mut c = table.walk();
     table
         .named_children(&mut c)
@@ -323,7 +304,7 @@ fn inline_fields<'t>(table: Node<'t>, src: &[u8]) -> Vec<(String, Node<'t>)> {
         .collect()
 }
 
-fn cargo_toml(root: Node<'_>, src: &[u8]) -> Vec<Fact> {
+fn cargo_toml_facts(root: Node<'_>, src: &[u8]) -> Vec<Fact> {
     let mut out = Vec::new();
     let mut c = root.walk();
     for table in root.named_children(&mut c).filter(|t| t.kind() == "table") {
@@ -412,7 +393,7 @@ mod tests {
   "dependencies": { "express": "^4.19.2", "left-pad": "github:someone/left-pad" },
   "devDependencies": { "jest": "29.7.0", "local": "file:../local" }
 }"#;
-        let facts = extract(Manifest::PackageJson, text).unwrap();
+        let facts = package_json(text).unwrap();
         let deps: Vec<(String, String, String)> = facts
             .iter()
             .filter(|f| f.kind == "dependency")
@@ -440,7 +421,7 @@ mod tests {
     #[test]
     fn cargo_toml_dependency_tables_and_sources() {
         let text = "[package]\nname = \"x\"\n\n[dependencies]\nserde = \"1\"\nfork = { git = \"https://example.com/fork.git\" }\nlocal = { path = \"../local\" }\n\n[target.'cfg(unix)'.dev-dependencies]\nnix = { version = \"0.29\", registry = \"internal\" }\n\n[dependencies.regex]\nversion = \"1.11\"\n";
-        let facts = extract(Manifest::CargoToml, text).unwrap();
+        let facts = cargo_toml(text).unwrap();
         let got: Vec<(String, String, String, String)> = facts
             .iter()
             .map(|f| {
@@ -493,7 +474,7 @@ mod tests {
 
     #[test]
     fn a_malformed_manifest_is_an_error_not_a_panic() {
-        assert!(extract(Manifest::PackageJson, "{ \"dependencies\": { \"a\": }").is_err());
-        assert!(extract(Manifest::CargoToml, "[dependencies\nserde = 1").is_err());
+        assert!(package_json("{ \"dependencies\": { \"a\": }").is_err());
+        assert!(cargo_toml("[dependencies\nserde = 1").is_err());
     }
 }

@@ -49,8 +49,14 @@
 //!   YAML parser). Each file kind gets its own size limit (lockfiles are often over 2 MiB).
 
 pub mod deps;
+pub mod golang;
+pub mod kind;
 pub mod lookalike;
+pub mod python;
+pub mod registries;
 pub mod requirements;
+
+pub use kind::{FileKind, Role};
 
 use std::collections::BTreeMap;
 
@@ -83,6 +89,24 @@ impl Fact {
             _ => "",
         }
     }
+}
+
+/// The facts of one side of a structured file; an error (for a notification) when it does not
+/// parse. Lockfiles are read by `lockfiles` in the engine's change-wide step.
+pub fn extract(kind: FileKind, text: &str) -> Result<Vec<Fact>, String> {
+    let facts = match kind {
+        FileKind::PackageJson => deps::package_json(text)?,
+        FileKind::CargoToml => deps::cargo_toml(text)?,
+        FileKind::Requirements => requirements::extract(text),
+        FileKind::Pyproject => python::pyproject(text)?,
+        FileKind::Pipfile => python::pipfile(text)?,
+        FileKind::SetupCfg => python::setup_cfg(text)?,
+        FileKind::GoMod => golang::go_mod(text)?,
+        FileKind::Npmrc => registries::npmrc(text)?,
+        FileKind::CargoConfig => registries::cargo_config(text)?,
+        _ => Vec::new(),
+    };
+    Ok(facts)
 }
 
 /// How a fact changed across a change.

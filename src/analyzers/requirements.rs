@@ -39,7 +39,7 @@ pub fn normalize(name: &str) -> String {
 
 /// A URL without `user:password@`: credentials in an index URL are the secrets pack's business,
 /// never a fact's attribute (which messages show).
-fn without_credentials(url: &str) -> String {
+pub fn without_credentials(url: &str) -> String {
     if let Some((scheme, rest)) = url.split_once("://") {
         let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
         if let Some(at) = authority.rfind('@') {

@@ -7,7 +7,7 @@
 use super::matcher::RawMatch;
 use super::semantics::{self, Candidate};
 use super::text::SideText;
-use crate::analyzers::{self, deps::Manifest, DeltaKind, Fact, Value};
+use crate::analyzers::{self, DeltaKind, Fact, FileKind, Value};
 use crate::finding::Notification;
 use crate::rules::compile::FactMatcher;
 use crate::rules::{Matcher, RuleSet};
@@ -16,7 +16,7 @@ use crate::source::FileChange;
 
 /// The facts of one side, or a note when it does not parse.
 fn facts_of(
-    kind: Manifest,
+    kind: FileKind,
     text: Option<&SideText>,
     path: &str,
     notes: &mut Vec<Notification>,
@@ -24,7 +24,7 @@ fn facts_of(
     let Some(t) = text else {
         return Some(Vec::new());
     };
-    match analyzers::deps::extract(kind, &t.text) {
+    match analyzers::extract(kind, &t.text) {
         Ok(f) => Some(f),
         Err(why) => {
             notes.push(Notification {
@@ -55,7 +55,7 @@ pub fn candidates(
     changes: &LineChanges,
     notes: &mut Vec<Notification>,
 ) -> Vec<Candidate> {
-    let Some(kind) = Manifest::of(&f.path) else {
+    let Some(kind) = FileKind::of(&f.path) else {
         return Vec::new();
     };
     let Some(new_text) = new else {

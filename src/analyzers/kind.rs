@@ -1,0 +1,124 @@
+//! The structured files the analyzers read, told apart by path: a closed list beside `Lang`,
+//! each with its ecosystem, its role (a manifest a person edits, a lockfile a tool writes, or a
+//! configuration that points the package manager somewhere) and its own size limit.
+
+/// A file whose structure some analyzer reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FileKind {
+    PackageJson,
+    /// `.npmrc`: registries per scope.
+    Npmrc,
+    PackageLock,
+    YarnLock,
+    PnpmLock,
+    /// pip requirements (`requirements*.txt`, `*.in`).
+    Requirements,
+    Pyproject,
+    Pipfile,
+    SetupCfg,
+    PoetryLock,
+    UvLock,
+    PipfileLock,
+    CargoToml,
+    /// `.cargo/config.toml` (or `.cargo/config`): registries and source replacement.
+    CargoConfig,
+    CargoLock,
+    GoMod,
+    GoSum,
+}
+
+/// What a file is to its project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Manifest,
+    Lockfile,
+    Config,
+}
+
+impl FileKind {
+    /// The kind a repository path is, by its file name (and, for `.cargo/config`, its folder).
+    pub fn of(path: &str) -> Option<FileKind> {
+        let file = path.rsplit('/').next().unwrap_or(path);
+        let parent = path.rsplit('/').nth(1).unwrap_or_default();
+        Some(match file {
+            "package.json" => FileKind::PackageJson,
+            ".npmrc" => FileKind::Npmrc,
+            "package-lock.json" | "npm-shrinkwrap.json" => FileKind::PackageLock,
+            "yarn.lock" => FileKind::YarnLock,
+            "pnpm-lock.yaml" => FileKind::PnpmLock,
+            "pyproject.toml" => FileKind::Pyproject,
+            "Pipfile" => FileKind::Pipfile,
+            "setup.cfg" => FileKind::SetupCfg,
+            "poetry.lock" => FileKind::PoetryLock,
+            "uv.lock" => FileKind::UvLock,
+            "Pipfile.lock" => FileKind::PipfileLock,
+            "Cargo.toml" => FileKind::CargoToml,
+            "config.toml" | "config" if parent == ".cargo" => FileKind::CargoConfig,
+            "Cargo.lock" => FileKind::CargoLock,
+            "go.mod" => FileKind::GoMod,
+            "go.sum" => FileKind::GoSum,
+            _ if super::requirements::is_requirements(path) => FileKind::Requirements,
+            _ => return None,
+        })
+    }
+
+    pub fn role(self) -> Role {
+        use FileKind::*;
+        match self {
+            PackageLock | YarnLock | PnpmLock | PoetryLock | UvLock | PipfileLock | CargoLock
+            | GoSum => Role::Lockfile,
+            Npmrc | CargoConfig => Role::Config,
+            _ => Role::Manifest,
+        }
+    }
+
+    /// The ecosystem whose packages the file names, as facts spell it.
+    pub fn ecosystem(self) -> &'static str {
+        use FileKind::*;
+        match self {
+            PackageJson | Npmrc | PackageLock | YarnLock | PnpmLock => "npm",
+            Requirements | Pyproject | Pipfile | SetupCfg | PoetryLock | UvLock | PipfileLock => {
+                "pypi"
+            }
+            CargoToml | CargoConfig | CargoLock => "cargo",
+            GoMod | GoSum => "go",
+        }
+    }
+
+    /// The largest side the analyzers read. Lockfiles of real projects are often tens of
+    /// megabytes (a monorepo's `package-lock.json`); manifests are small, and a huge one is
+    /// more likely generated data than a manifest.
+    pub fn size_limit(self) -> u64 {
+        match self.role() {
+            Role::Lockfile => 64 * 1024 * 1024,
+            _ => 4 * 1024 * 1024,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_by_path() {
+        assert_eq!(
+            FileKind::of("web/package.json"),
+            Some(FileKind::PackageJson)
+        );
+        assert_eq!(
+            FileKind::of(".cargo/config.toml"),
+            Some(FileKind::CargoConfig)
+        );
+        assert_eq!(FileKind::of("config.toml"), None);
+        assert_eq!(
+            FileKind::of("requirements/dev.txt"),
+            Some(FileKind::Requirements)
+        );
+        assert_eq!(
+            FileKind::of("go.sum").map(FileKind::role),
+            Some(Role::Lockfile)
+        );
+        assert_eq!(FileKind::of("src/main.rs"), None);
+    }
+}

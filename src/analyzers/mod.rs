@@ -51,6 +51,7 @@
 pub mod deps;
 pub mod golang;
 pub mod kind;
+pub mod lockfiles;
 pub mod lookalike;
 pub mod python;
 pub mod registries;
@@ -92,7 +93,7 @@ impl Fact {
 }
 
 /// The facts of one side of a structured file; an error (for a notification) when it does not
-/// parse. Lockfiles are read by `lockfiles` in the engine's change-wide step.
+/// parse.
 pub fn extract(kind: FileKind, text: &str) -> Result<Vec<Fact>, String> {
     let facts = match kind {
         FileKind::PackageJson => deps::package_json(text)?,
@@ -104,6 +105,7 @@ pub fn extract(kind: FileKind, text: &str) -> Result<Vec<Fact>, String> {
         FileKind::GoMod => golang::go_mod(text)?,
         FileKind::Npmrc => registries::npmrc(text)?,
         FileKind::CargoConfig => registries::cargo_config(text)?,
+        _ if kind.role() == Role::Lockfile => lockfiles::extract(kind, text)?,
         _ => Vec::new(),
     };
     Ok(facts)

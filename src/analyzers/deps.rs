@@ -168,7 +168,7 @@ fn package_json_facts(root: Node<'_>, src: &[u8]) -> Vec<Fact> {
                     .map(|(s, _)| s)
                     .unwrap_or_else(|| text_of(v, src).to_string());
                 let source = npm_source(&version).to_string();
-                let mut f = fact(
+                let f = fact(
                     "dependency",
                     vec!["npm".into(), name.clone()],
                     &[
@@ -181,12 +181,15 @@ fn package_json_facts(root: Node<'_>, src: &[u8]) -> Vec<Fact> {
                     span,
                     vec![(v.start_byte(), v.end_byte())],
                 );
-                // The popular package this name imitates (a typosquat), if any.
-                if let Some(target) = super::lookalike::npm_lookalike(&name) {
-                    f.attrs
-                        .insert("lookalike".into(), Value::Text(target.to_string()));
-                }
                 out.push(f);
+            }
+        } else if section == "overrides" || section == "resolutions" {
+            overrides(&section, value, src, &mut out);
+        } else if section == "pnpm" {
+            for (inner, _, v) in json_pairs(value, src) {
+                if inner == "overrides" && v.kind() == "object" {
+                    overrides("pnpm.overrides", v, src, &mut out);
+                }
             }
         } else if section == "scripts" {
             for (name, span, v) in json_pairs(value, src) {
@@ -209,6 +212,34 @@ fn package_json_facts(root: Node<'_>, src: &[u8]) -> Vec<Fact> {
         }
     }
     out
+}
+
+/// `override` facts, key `[npm, name]`: the versions a project forces on its dependency graph
+/// (npm `overrides`, yarn `resolutions`, `pnpm.overrides`), often to pin a patched release.
+fn overrides(section: &str, obj: Node<'_>, src: &[u8], out: &mut Vec<Fact>) {
+    for (name, span, v) in json_pairs(obj, src) {
+        // npm nests overrides (`"a": { ".": "1.2.3", "b": "2" }`): the entry's own version is `.`
+        let version = match json_string(v, src) {
+            Some((s, _)) => s,
+            None => json_pairs(v, src)
+                .into_iter()
+                .find(|(k, _, _)| k == ".")
+                .and_then(|(_, _, v)| json_string(v, src))
+                .map_or_else(|| "(nested)".to_string(), |(s, _)| s),
+        };
+        out.push(fact(
+            "override",
+            vec!["npm".into(), name.clone()],
+            &[
+                ("name", name),
+                ("version", version),
+                ("section", section.to_string()),
+                ("ecosystem", "npm".into()),
+            ],
+            span,
+            vec![(v.start_byte(), v.end_byte())],
+        ));
+    }
 }
 
 /// The dotted parts of a TOML key node, unquoted.
@@ -244,6 +275,9 @@ fn cargo_section(header: &[String]) -> Option<String> {
         [t, cfg, s] if t == "target" && SECTIONS.contains(&s.as_str()) => {
             Some(format!("target.{cfg}.{s}"))
         }
+        // `[patch.<registry>]` and `[replace]` swap a crate of the graph for another source.
+        [p, registry] if p == "patch" => Some(format!("patch.{registry}")),
+        [r] if r == "replace" => Some("replace".into()),
         _ => None,
     }
 }
@@ -276,7 +310,7 @@ fn cargo_dependency(
     let package = field("package")
         .and_then(|v| toml_string(v, src))
         .unwrap_or_else(|| name.to_string());
-    fact(
+    let mut f = fact(
         "dependency",
         vec!["cargo".into(), name.to_string()],
         &[
@@ -288,7 +322,11 @@ fn cargo_dependency(
         ],
         span,
         vec![related],
-    )
+    );
+    if let Some(p) = field("path").and_then(|v| toml_string(v, src)) {
+        f.attrs.insert("path".into(), Value::Text(p));
+    }
+    f
 }
 
 pub(crate) fn inline_fields<'t>(table: Node<'t>, src: &[u8]) -> Vec<(String, Node<'t>)> {

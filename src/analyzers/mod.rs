@@ -108,7 +108,52 @@ pub fn extract(kind: FileKind, text: &str) -> Result<Vec<Fact>, String> {
         _ if kind.role() == Role::Lockfile => lockfiles::extract(kind, text)?,
         _ => Vec::new(),
     };
-    Ok(facts)
+    Ok(facts.into_iter().map(judged).collect())
+}
+
+/// A dependency with the judgements rules filter on, computed here so that no rule can get
+/// them wrong: `popular` (on its ecosystem's bundled list; absent without a list), `lookalike`
+/// (the popular name it imitates), and `pinned` (`open` for a spec that takes any future
+/// release: `*`, `latest`, an empty spec, `>=` with no upper bound, where the ecosystem pins
+/// by default: npm and Cargo; else `range` or `exact`).
+fn judged(mut f: Fact) -> Fact {
+    if f.kind != "dependency" || f.text("source") != "registry" {
+        return f;
+    }
+    let (eco, name) = (f.text("ecosystem").to_string(), f.text("name").to_string());
+    if let Some(p) = lookalike::is_popular(&eco, &name) {
+        f.attrs.insert("popular".into(), Value::Text(p.to_string()));
+    }
+    if let Some(target) = lookalike::lookalike(&eco, &name) {
+        f.attrs
+            .insert("lookalike".into(), Value::Text(target.to_string()));
+    }
+    if matches!(eco.as_str(), "npm" | "cargo") {
+        let pinned = pinning(f.text("version"));
+        f.attrs.insert("pinned".into(), Value::Text(pinned.into()));
+    }
+    f
+}
+
+/// How tightly an npm or Cargo version spec pins.
+fn pinning(spec: &str) -> &'static str {
+    let s = spec.trim();
+    let open = s.is_empty()
+        || matches!(s, "*" | "x" | "X" | "latest" | "next")
+        || (s.contains('>') && !s.contains('<') && !s.contains("||") && !s.contains(" - "))
+        || s.chars().all(|c| c.is_ascii_alphabetic());
+    if open {
+        "open"
+    } else if s
+        .trim_start_matches(['=', 'v'])
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '.')
+        && s.matches('.').count() == 2
+    {
+        "exact"
+    } else {
+        "range"
+    }
 }
 
 /// How a fact changed across a change.
@@ -183,6 +228,18 @@ pub fn delta(old: Vec<Fact>, new: Vec<Fact>) -> Vec<Delta> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn open_ended_specs() {
+        for s in ["*", "", "latest", ">=1.0.0", "> 2", "x", "beta"] {
+            assert_eq!(pinning(s), "open", "{s}");
+        }
+        for s in ["^1.2.3", "~1.2", "1", ">=1.0 <2.0", "1.x", "^1 || ^2"] {
+            assert_eq!(pinning(s), "range", "{s}");
+        }
+        assert_eq!(pinning("1.2.3"), "exact");
+        assert_eq!(pinning("=1.2.3"), "exact");
+    }
 
     fn dep(name: &str, version: &str, at: usize) -> Fact {
         let mut attrs = BTreeMap::new();

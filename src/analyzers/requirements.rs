@@ -70,6 +70,9 @@ fn source_of(url: &str) -> &'static str {
 /// skipped (pip would fail on them; that is not diffward's finding to make).
 pub fn extract(text: &str) -> Vec<Fact> {
     let mut out = Vec::new();
+    // Where the file first pins a hash (`--hash=…`, `--require-hashes`): one `hash-pinning`
+    // fact a file, since pip checks every requirement or none.
+    let mut pinning: Option<((usize, usize), &str)> = None;
     let mut offset = 0;
     for raw_line in text.split_inclusive('\n') {
         let line_start = offset;
@@ -89,11 +92,27 @@ pub fn extract(text: &str) -> Vec<Fact> {
             continue;
         }
         let at = line_start + lead;
+        if pinning.is_none() {
+            if let Some(i) = code.find("--hash") {
+                pinning = Some(((at + i, at + i + "--hash".len()), "hash"));
+            } else if code.starts_with("--require-hashes") {
+                pinning = Some(((at, at + code.len()), "require-hashes"));
+            }
+        }
         if code.starts_with('-') {
             options(code, at, &mut out);
             continue;
         }
         requirement(code, at, &mut out);
+    }
+    if let Some((span, how)) = pinning {
+        out.push(Fact {
+            kind: "hash-pinning",
+            key: vec!["pypi".into(), "hash-pinning".into()],
+            attrs: text_attrs(&[("how", how.into()), ("ecosystem", "pypi".into())]),
+            span,
+            related: Vec::new(),
+        });
     }
     out
 }
@@ -273,6 +292,12 @@ mod tests {
                     "pkgs.example.com".into(),
                     String::new()
                 ),
+                (
+                    "hash-pinning".into(),
+                    String::new(),
+                    String::new(),
+                    String::new()
+                ),
             ]
         );
         let django = &f[1];
@@ -281,6 +306,19 @@ mod tests {
             !format!("{f:?}").contains("tok@"),
             "credentials never reach a fact"
         );
+    }
+
+    #[test]
+    fn hash_pinning_is_one_fact_a_file() {
+        let text = "django==5.1.4 \\\n    --hash=sha256:aaa \\\n    --hash=sha256:bbb\nidna==3.10 \\\n    --hash=sha256:ccc\n";
+        let f = extract(text);
+        let pins: Vec<&Fact> = f.iter().filter(|f| f.kind == "hash-pinning").collect();
+        assert_eq!(pins.len(), 1, "{f:?}");
+        assert_eq!(&text[pins[0].span.0..pins[0].span.1], "--hash");
+        assert_eq!(f.iter().filter(|f| f.kind == "dependency").count(), 2);
+        assert!(extract("django==5.1.4\n")
+            .iter()
+            .all(|f| f.kind != "hash-pinning"));
     }
 
     #[test]

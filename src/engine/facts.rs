@@ -1,18 +1,46 @@
-//! Fact rules in the per-file pass: extract the facts of both sides of a manifest once, join
-//! them by key (`analyzers::delta`), and turn each delta a rule selects into a candidate at the
-//! fact's place in the new text, so allow comments, redaction, snippets and reports treat it like
-//! any other finding. Fact rules are `any` rules for the semantics: the delta has already said
-//! what the change did.
+//! Fact rules: the facts of both sides of every structured file of the change (manifests,
+//! lockfiles, package-manager configuration), extracted once per side in the per-file pass, then
+//! judged in one change-wide step, because some judgements need two files:
+//!
+//! - a new dependency that is `locked` (resolved by a lockfile of the change, in its folder or
+//!   one above, as a workspace's lockfile is) or not: a name nobody resolved may be invented;
+//! - a lockfile entry's finding lands on the manifest line that added or changed the
+//!   dependency when the dependency is direct, else on the lockfile entry;
+//! - a lockfile the change deletes while its manifest stays (`lockfile` facts, one per
+//!   ecosystem and folder, joined over the whole change, so trading `package-lock.json` for
+//!   `pnpm-lock.yaml` in the same change removes nothing).
+//!
+//! Each file's sides are joined by key (`analyzers::delta`), derived attributes are added
+//! (`locked`, `new-host`, `direct`), and each delta a rule selects becomes a candidate at the
+//! fact's place in the new text, so allow comments, redaction, snippets and reports treat it
+//! like any other finding. Fact rules are `any` rules for the semantics: the delta has already
+//! said what the change did. For a `changed` delta a rule reports only when the change brought
+//! its filter about: the new fact passes it and the old one did not.
+
+use std::collections::{HashMap, HashSet};
 
 use super::matcher::RawMatch;
 use super::semantics::{self, Candidate};
 use super::text::SideText;
-use crate::analyzers::{self, DeltaKind, Fact, FileKind, Value};
+use crate::analyzers::{self, Delta, DeltaKind, Fact, FileKind, Role, Value};
 use crate::finding::Notification;
 use crate::rules::compile::FactMatcher;
 use crate::rules::{Matcher, RuleSet};
 use crate::source::linediff::LineChanges;
-use crate::source::FileChange;
+use crate::source::{ChangeSet, FileChange};
+
+/// One structured file of the change, both sides, kept from the per-file pass.
+pub struct FileFacts {
+    /// The file's index in the change.
+    pub index: usize,
+    pub kind: FileKind,
+    /// `None`: the side does not exist (an added or deleted file).
+    pub old: Option<Vec<Fact>>,
+    pub new: Option<Vec<Fact>>,
+    pub old_text: Option<SideText>,
+    pub new_text: Option<SideText>,
+    pub changes: LineChanges,
+}
 
 /// The facts of one side, or a note when it does not parse.
 fn facts_of(
@@ -20,20 +48,51 @@ fn facts_of(
     text: Option<&SideText>,
     path: &str,
     notes: &mut Vec<Notification>,
-) -> Option<Vec<Fact>> {
+) -> Result<Option<Vec<Fact>>, ()> {
     let Some(t) = text else {
-        return Some(Vec::new());
+        return Ok(None);
     };
     match analyzers::extract(kind, &t.text) {
-        Ok(f) => Some(f),
+        Ok(f) => Ok(Some(f)),
         Err(why) => {
             notes.push(Notification {
                 path: path.to_string(),
                 message: why,
             });
-            None
+            Err(())
         }
     }
+}
+
+/// The per-file part: both sides of a structured file read into facts. A deleted file's facts
+/// are not read (its entries are gone with it; that it is gone is what the change-wide step
+/// needs); a side that does not parse leaves the file out, with a note.
+pub fn extract(
+    index: usize,
+    f: &FileChange,
+    old: Option<SideText>,
+    new: Option<SideText>,
+    changes: LineChanges,
+    notes: &mut Vec<Notification>,
+) -> Option<FileFacts> {
+    let kind = FileKind::of(&f.path)?;
+    let (old_facts, new_facts) = if new.is_none() {
+        (Some(Vec::new()), None)
+    } else {
+        (
+            facts_of(kind, old.as_ref(), &f.path, notes).ok()?,
+            facts_of(kind, new.as_ref(), &f.path, notes).ok()?,
+        )
+    };
+    Some(FileFacts {
+        index,
+        kind,
+        old: old.as_ref().and(old_facts),
+        new: new_facts,
+        old_text: old,
+        new_text: new,
+        changes,
+    })
 }
 
 fn attr_text(v: &Value) -> String {
@@ -43,42 +102,174 @@ fn attr_text(v: &Value) -> String {
     }
 }
 
-/// The candidates of the fact rules `rule_ids` for one file.
-#[allow(clippy::too_many_arguments)]
+fn set(f: &mut Fact, attr: &str, value: bool) {
+    f.attrs.insert(
+        attr.to_string(),
+        Value::Text(if value { "true" } else { "false" }.to_string()),
+    );
+}
+
+/// The folder of a repository path ("" at the top).
+fn dir_of(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+/// Whether folder `outer` holds folder `inner` (or is it).
+fn holds(outer: &str, inner: &str) -> bool {
+    outer.is_empty()
+        || inner == outer
+        || (inner.starts_with(outer) && inner.as_bytes().get(outer.len()) == Some(&b'/'))
+}
+
+/// The local path a `path` dependency names: its `path` attribute, else its spec without the
+/// `file:`/`link:` protocol.
+fn local_path(f: &Fact) -> &str {
+    match f.text("path") {
+        "" => {
+            let v = f.text("version");
+            let v = v.split_once(" @ ").map_or(v, |(_, p)| p);
+            v.trim_start_matches("file:")
+                .trim_start_matches("link:")
+                .trim_start_matches("./")
+        }
+        p => p,
+    }
+}
+
+/// Whether `path`, relative to folder `dir` of the repository, points outside the repository
+/// (or is absolute): code nobody reviews with the change.
+fn leaves(dir: &str, path: &str) -> bool {
+    if path.starts_with('/') || path.starts_with('~') || path.contains(":\\") {
+        return true;
+    }
+    let mut depth = dir.split('/').filter(|p| !p.is_empty()).count() as i64;
+    for part in path.split(['/', '\\']) {
+        match part {
+            ".." => depth -= 1,
+            "" | "." => {}
+            _ => depth += 1,
+        }
+        if depth < 0 {
+            return true;
+        }
+    }
+    false
+}
+
+/// A delta of one file, with the file it belongs to.
+struct FileDelta<'a> {
+    file: &'a FileFacts,
+    delta: Delta,
+}
+
+/// The change-wide part: every selected fact rule over every file's deltas.
 pub fn candidates(
     rules: &RuleSet,
     rule_ids: &[usize],
-    index: usize,
-    f: &FileChange,
-    old: Option<&SideText>,
-    new: Option<&SideText>,
-    changes: &LineChanges,
-    notes: &mut Vec<Notification>,
+    files: Vec<FileFacts>,
+    changes: &ChangeSet,
 ) -> Vec<Candidate> {
-    let Some(kind) = FileKind::of(&f.path) else {
-        return Vec::new();
-    };
-    let Some(new_text) = new else {
-        // A deleted manifest: its facts are gone with it; what that means (a lockfile left
-        // alone) is a rule about files, not facts.
-        return Vec::new();
-    };
-    let (Some(old_facts), Some(new_facts)) = (
-        facts_of(kind, old, &f.path, notes),
-        facts_of(kind, Some(new_text), &f.path, notes),
-    ) else {
-        return Vec::new();
-    };
-    let deltas = analyzers::delta(old_facts, new_facts);
+    let path = |ff: &FileFacts| changes.files[ff.index].path.as_str();
+    // What each lockfile of the change resolves, after the change: (ecosystem, folder) → names.
+    let mut resolved: Vec<(&'static str, &str, HashSet<String>)> = Vec::new();
+    for ff in files.iter().filter(|ff| ff.kind.role() == Role::Lockfile) {
+        if let Some(new) = &ff.new {
+            let names = new.iter().map(|f| f.text("name").to_string()).collect();
+            resolved.push((ff.kind.ecosystem(), dir_of(path(ff)), names));
+        }
+    }
+    let mut deltas: Vec<FileDelta<'_>> = Vec::new();
+    for ff in &files {
+        let Some(new) = &ff.new else {
+            continue;
+        };
+        let old = ff.old.clone().unwrap_or_default();
+        let old_hosts: HashSet<String> = old
+            .iter()
+            .map(|f| f.text("host").to_string())
+            .filter(|h| !h.is_empty())
+            .collect();
+        let had_old = ff.old_text.is_some();
+        let (eco, dir) = (ff.kind.ecosystem(), dir_of(path(ff)));
+        for mut d in analyzers::delta(old, new.clone()) {
+            if let Some(n) = d.new.as_mut() {
+                match n.kind {
+                    "dependency" => {
+                        let name = n.text("name").to_string();
+                        let locked = resolved.iter().any(|(e, d, names)| {
+                            *e == eco && holds(d, dir) && names.contains(&name)
+                        });
+                        set(n, "locked", locked);
+                        if n.text("source") == "path" {
+                            let outside = leaves(dir, local_path(n));
+                            set(n, "outside", outside);
+                        }
+                    }
+                    "locked-package" => {
+                        let host = n.text("host");
+                        let new_host = had_old && !host.is_empty() && !old_hosts.contains(host);
+                        set(n, "new-host", new_host);
+                    }
+                    _ => {}
+                }
+            }
+            deltas.push(FileDelta { file: ff, delta: d });
+        }
+    }
+    // Direct dependencies a manifest of the change added or changed: (ecosystem, folder, name)
+    // → the delta, where a lockfile entry's finding lands.
+    let mut direct: HashMap<(&'static str, String), Vec<usize>> = HashMap::new();
+    for (i, fd) in deltas.iter().enumerate() {
+        let is_manifest = fd.file.kind.role() == Role::Manifest;
+        if let (true, Some(n), DeltaKind::Added | DeltaKind::Changed) =
+            (is_manifest, &fd.delta.new, &fd.delta.kind)
+        {
+            if n.kind == "dependency" {
+                direct
+                    .entry((fd.file.kind.ecosystem(), n.text("name").to_string()))
+                    .or_default()
+                    .push(i);
+            }
+        }
+    }
     let mut out = Vec::new();
     for &ri in rule_ids {
         let Matcher::Fact(fm) = &rules.rules[ri].matcher else {
             continue;
         };
-        for d in &deltas {
-            if let Some(m) = raw_match(ri, fm, d, new_text, old, changes) {
+        if fm.kind == "lockfile" {
+            out.extend(lockfiles_removed(rules, ri, fm, &files, changes));
+            continue;
+        }
+        for fd in &deltas {
+            let Some(fact) = selected(fm, &fd.delta) else {
+                continue;
+            };
+            // A lockfile entry of a direct dependency the change declared: at the manifest.
+            let lock_dir = dir_of(path(fd.file));
+            let at_manifest = (fd.file.kind.role() == Role::Lockfile)
+                .then(|| direct.get(&(fd.file.kind.ecosystem(), fact.text("name").to_string())))
+                .flatten()
+                .and_then(|ids| {
+                    ids.iter()
+                        .map(|&i| &deltas[i])
+                        .find(|m| holds(lock_dir, dir_of(path(m.file))))
+                });
+            let (place, place_delta) = match at_manifest {
+                Some(m) => (m.file, &m.delta),
+                None => (fd.file, &fd.delta),
+            };
+            let Some(new_text) = &place.new_text else {
+                continue;
+            };
+            if let Some(m) = raw_match(ri, fact, &fd.delta, place_delta, place) {
                 out.push(semantics::new_side_candidate(
-                    rules, index, f, new_text, changes, m,
+                    rules,
+                    place.index,
+                    &changes.files[place.index],
+                    new_text,
+                    &place.changes,
+                    m,
                 ));
             }
         }
@@ -86,16 +277,8 @@ pub fn candidates(
     out
 }
 
-/// The match a rule makes of a delta: at the fact's name in the new text, or, for a removal,
-/// at the place in the new text where it was removed.
-fn raw_match(
-    ri: usize,
-    fm: &FactMatcher,
-    d: &analyzers::Delta,
-    new: &SideText,
-    old: Option<&SideText>,
-    changes: &LineChanges,
-) -> Option<RawMatch> {
+/// The fact of a delta that a rule selects, if it selects it.
+fn selected<'d>(fm: &FactMatcher, d: &'d Delta) -> Option<&'d Fact> {
     if !fm.deltas.contains(&d.kind) {
         return None;
     }
@@ -106,6 +289,28 @@ fn raw_match(
     if fact.kind != fm.kind || !fm.accepts(fact) {
         return None;
     }
+    // A change reports what it brought about, not what already held before it (a rule with no
+    // filter reports every change of its facts).
+    let filtered = !fm.filter.is_empty() || !fm.filter_not.is_empty();
+    if let (DeltaKind::Changed, Some(old), true) = (&d.kind, &d.old, filtered) {
+        if fm.accepts(old) {
+            return None;
+        }
+    }
+    Some(fact)
+}
+
+/// The match a rule makes of `fact` (from delta `d`): at the name of the fact that `place_d`
+/// holds in `place`'s new text (the fact itself, or the manifest entry of a locked package),
+/// or, for a removal, at the place in the new text where it was removed.
+fn raw_match(
+    ri: usize,
+    fact: &Fact,
+    d: &Delta,
+    place_d: &Delta,
+    place: &FileFacts,
+) -> Option<RawMatch> {
+    let new = place.new_text.as_ref()?;
     let mut captures: Vec<(String, String)> = fact
         .attrs
         .iter()
@@ -118,15 +323,17 @@ fn raw_match(
                 .map(|(k, v)| (format!("before.{k}"), attr_text(v))),
         );
     }
-    let (start, end) = match d.kind {
-        DeltaKind::Removed => {
-            let old = old?;
-            let line = changes
-                .old_to_new(old.line_of(fact.span.0))
+    let (start, end) = match (&place_d.kind, &place_d.new) {
+        (DeltaKind::Removed, _) | (_, None) => {
+            let old_fact = place_d.old.as_ref()?;
+            let old = place.old_text.as_ref()?;
+            let line = place
+                .changes
+                .old_to_new(old.line_of(old_fact.span.0))
                 .min(new.line_count().saturating_sub(1));
             new.line_range(line)
         }
-        _ => fact.span,
+        (_, Some(n)) => n.span,
     };
     Some(RawMatch {
         rule: ri,
@@ -139,4 +346,108 @@ fn raw_match(
         group: None,
         scope: false,
     })
+}
+
+/// `lockfile` facts: one for each (ecosystem, folder) that has a lockfile on a side, joined
+/// over the whole change. One the change takes away, while no manifest of its folder is
+/// deleted with it, is reported on the deleted lockfile's first line.
+fn lockfiles_removed(
+    rules: &RuleSet,
+    ri: usize,
+    fm: &FactMatcher,
+    files: &[FileFacts],
+    changes: &ChangeSet,
+) -> Vec<Candidate> {
+    let path = |ff: &FileFacts| changes.files[ff.index].path.as_str();
+    let key = |ff: &FileFacts| (ff.kind.ecosystem(), dir_of(path(ff)).to_string());
+    let still: HashSet<(&str, String)> = files
+        .iter()
+        .filter(|ff| ff.kind.role() == Role::Lockfile && ff.new_text.is_some())
+        .map(key)
+        .collect();
+    // Lockfiles that are not part of the change stay as they are: only a deleted one can go.
+    let mut out = Vec::new();
+    for ff in files {
+        let (Some(old), None) = (&ff.old_text, &ff.new_text) else {
+            continue;
+        };
+        if ff.kind.role() != Role::Lockfile || still.contains(&key(ff)) {
+            continue;
+        }
+        let (eco, dir) = key(ff);
+        let manifest_deleted = files.iter().any(|m| {
+            m.kind.role() == Role::Manifest
+                && m.kind.ecosystem() == eco
+                && m.new_text.is_none()
+                && dir_of(path(m)) == dir
+        });
+        let p = path(ff);
+        let file = p.rsplit('/').next().unwrap_or(p).to_string();
+        let mut fact = Fact {
+            kind: "lockfile",
+            key: vec![eco.to_string(), dir.clone()],
+            attrs: [
+                ("ecosystem", eco.to_string()),
+                ("file", file),
+                (
+                    "manifest",
+                    if manifest_deleted { "deleted" } else { "kept" }.to_string(),
+                ),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), Value::Text(v)))
+            .collect(),
+            span: old.line_range(0),
+            related: Vec::new(),
+        };
+        fact.span.1 = fact.span.1.max(fact.span.0);
+        let d = Delta {
+            kind: DeltaKind::Removed,
+            old: Some(fact),
+            new: None,
+        };
+        let Some(fact) = selected(fm, &d) else {
+            continue;
+        };
+        let m = RawMatch {
+            rule: ri,
+            start: fact.span.0,
+            end: fact.span.1,
+            captures: fact
+                .attrs
+                .iter()
+                .map(|(k, v)| (k.clone(), attr_text(v)))
+                .collect(),
+            secret: None,
+            checksum_valid: None,
+            looks_made_up: false,
+            group: None,
+            scope: false,
+        };
+        out.push(semantics::deleted_file_candidate(
+            rules,
+            ff.index,
+            &changes.files[ff.index],
+            old,
+            m,
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_paths_inside_and_outside_the_repository() {
+        assert!(!leaves("crates/a", "../b"));
+        assert!(!leaves("", "vendor/lib"));
+        assert!(leaves("crates/a", "../../../elsewhere"));
+        assert!(leaves("", "../sibling"));
+        assert!(leaves("web", "/opt/lib"));
+        assert!(holds("", "web"));
+        assert!(holds("web", "web/app"));
+        assert!(!holds("web", "webapp"));
+    }
 }

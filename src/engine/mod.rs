@@ -189,6 +189,8 @@ struct FileResult {
     candidates: Vec<Candidate>,
     /// The value of every secret any rule matched in either side.
     secret_values: Vec<String>,
+    /// A structured file's facts, for the change-wide step of the fact rules.
+    facts: Option<facts::FileFacts>,
     notifications: Vec<Notification>,
     stats: ScanStats,
 }
@@ -240,16 +242,34 @@ impl<'r> Engine<'r> {
             .map(|(i, f)| self.scan_file(i, f, any_old))
             .collect();
         let mut candidates = Vec::new();
+        let mut file_facts = Vec::new();
         let mut notifications = changes.notifications.clone();
         let mut stats = ScanStats::default();
         let mut secret_values = Vec::new();
         for r in results {
             candidates.extend(r.candidates);
+            file_facts.extend(r.facts);
             secret_values.extend(r.secret_values);
             notifications.extend(r.notifications);
             stats.files_scanned += r.stats.files_scanned;
             stats.bytes_scanned += r.stats.bytes_scanned;
             stats.added_lines += r.stats.added_lines;
+        }
+        let fact_rules: Vec<usize> = self
+            .rules
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| matches!(r.matcher, Matcher::Fact(_)) && self.selected(r))
+            .map(|(i, _)| i)
+            .collect();
+        if !file_facts.is_empty() {
+            candidates.extend(facts::candidates(
+                self.rules,
+                &fact_rules,
+                file_facts,
+                changes,
+            ));
         }
         let (mut findings, allowed) = semantics::resolve(self.rules, candidates);
         stats.allowed_by_comment = allowed;
@@ -320,6 +340,14 @@ impl<'r> Engine<'r> {
             .collect()
     }
 
+    /// Whether the scan's category selection keeps a rule.
+    fn selected(&self, r: &crate::rules::Rule) -> bool {
+        self.opts
+            .only_categories
+            .as_ref()
+            .is_none_or(|c| c.contains(&r.category))
+    }
+
     /// Rules that apply to this file, by language and path.
     fn rules_for(&self, lang: Option<Lang>, path: &str, old_path: Option<&str>) -> Vec<usize> {
         self.rules
@@ -328,11 +356,7 @@ impl<'r> Engine<'r> {
             .enumerate()
             .filter(|(_, r)| {
                 r.applies_to_lang(lang)
-                    && self
-                        .opts
-                        .only_categories
-                        .as_ref()
-                        .is_none_or(|c| c.contains(&r.category))
+                    && self.selected(r)
                     && (r.paths.allows(path) || old_path.is_some_and(|p| r.paths.allows(p)))
             })
             .map(|(i, _)| i)
@@ -423,6 +447,7 @@ impl<'r> Engine<'r> {
         let mut res = FileResult {
             candidates: Vec::new(),
             secret_values: Vec::new(),
+            facts: None,
             notifications: Vec::new(),
             stats: ScanStats::default(),
         };
@@ -434,7 +459,13 @@ impl<'r> Engine<'r> {
         if rules.is_empty() {
             return res;
         }
-        let mut load_side = |c| match load(c, self.opts.max_file_size) {
+        // A lockfile may be far larger than the text rules' limit; the analyzers read it whole
+        // (their cost grows with its size, not with the rules), the text rules up to their limit.
+        let kind = crate::analyzers::FileKind::of(&f.path);
+        let limit = kind.map_or(self.opts.max_file_size, |k| {
+            k.size_limit().max(self.opts.max_file_size)
+        });
+        let mut load_side = |c| match load(c, limit) {
             Ok(Some(l)) => {
                 if let Some(note) = l.note {
                     res.notifications.push(Notification {
@@ -471,20 +502,22 @@ impl<'r> Engine<'r> {
             res.stats.added_lines = changes.added_count(n.line_count());
         }
         // Fact rules read the file's structure (a manifest's dependencies), not its text.
-        let (fact_rules, rules): (Vec<usize>, Vec<usize>) = rules
+        let (fact_rules, mut rules): (Vec<usize>, Vec<usize>) = rules
             .iter()
             .partition(|&&r| matches!(self.rules.rules[r].matcher, Matcher::Fact(_)));
-        if !fact_rules.is_empty() {
-            res.candidates.extend(facts::candidates(
-                self.rules,
-                &fact_rules,
-                index,
-                f,
-                old.as_ref(),
-                new.as_ref(),
-                &changes,
-                &mut res.notifications,
-            ));
+        let oversize = |t: &Option<SideText>| {
+            t.as_ref()
+                .is_some_and(|t| t.text.len() as u64 > self.opts.max_file_size)
+        };
+        if (oversize(&new) || oversize(&old)) && !rules.is_empty() {
+            rules.clear();
+            res.notifications.push(Notification {
+                path: f.path.clone(),
+                message: format!(
+                    "larger than {} MiB: only the dependency analyzers read it",
+                    self.opts.max_file_size / (1024 * 1024)
+                ),
+            });
         }
         // `any` rules look at the new side only; the old side serves `added` (cancellation) and
         // `removed` rules.
@@ -528,6 +561,9 @@ impl<'r> Engine<'r> {
                     m,
                 ));
             }
+        }
+        if !fact_rules.is_empty() && kind.is_some() {
+            res.facts = facts::extract(index, f, old, new, changes, &mut res.notifications);
         }
         res
     }

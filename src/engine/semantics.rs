@@ -314,33 +314,17 @@ pub fn old_side_candidate(
                         base_path,
                     }
                 }
-                _ => {
-                    let start_byte = m.start;
-                    let end_byte = m.end.min(old.line_range(last_shown).1).max(start_byte);
-                    let (context, clipped) =
-                        snippet::context(old, first, last_shown, (start_byte, end_byte), m.secret);
-                    Draft {
-                        message,
-                        path: f.old_path.clone().unwrap_or_else(|| f.path.clone()),
-                        region: Region {
-                            start_line: first + 1,
-                            start_column: old.column_of(start_byte),
-                            end_line: last_shown + 1,
-                            end_column: old.column_of(end_byte),
-                        },
-                        side: Side::Base,
-                        snippet,
-                        context,
-                        truncated: snip.truncated || clipped,
-                        secret_digest: secret_digest(old, &m),
-                        change_index: file,
-                        secret,
-                        checksum_valid: m.checksum_valid,
-                        looks_made_up: m.looks_made_up,
-                        base_line: Some(first + 1),
-                        base_path: None,
-                    }
-                }
+                _ => base_draft(
+                    rule,
+                    file,
+                    f,
+                    old,
+                    &m,
+                    first,
+                    last_shown,
+                    snippet,
+                    snip.truncated,
+                ),
             }))
         }
         _ => None,
@@ -364,6 +348,84 @@ pub fn old_side_candidate(
             .count
             .as_ref()
             .map(|_| Box::new((old.text[m.start..m.end].to_string(), m.captures.clone()))),
+        group: m.group,
+        scope: m.scope,
+    }
+}
+
+/// A removal shown where it was, in the base text of a file the change deleted.
+#[allow(clippy::too_many_arguments)]
+fn base_draft(
+    rule: &Rule,
+    file: usize,
+    f: &FileChange,
+    old: &SideText,
+    m: &RawMatch,
+    first: u32,
+    last_shown: u32,
+    snippet: String,
+    truncated: bool,
+) -> Draft {
+    let start_byte = m.start;
+    let end_byte = m.end.min(old.line_range(last_shown).1).max(start_byte);
+    let (context, clipped) =
+        snippet::context(old, first, last_shown, (start_byte, end_byte), m.secret);
+    Draft {
+        message: interpolate(&rule.message, m, &old.text),
+        path: f.old_path.clone().unwrap_or_else(|| f.path.clone()),
+        region: Region {
+            start_line: first + 1,
+            start_column: old.column_of(start_byte),
+            end_line: last_shown + 1,
+            end_column: old.column_of(end_byte),
+        },
+        side: Side::Base,
+        snippet,
+        context,
+        truncated: truncated || clipped,
+        secret_digest: secret_digest(old, m),
+        change_index: file,
+        secret: secret_of(old, m),
+        checksum_valid: m.checksum_valid,
+        looks_made_up: m.looks_made_up,
+        base_line: Some(first + 1),
+        base_path: None,
+    }
+}
+
+/// A fact that a file's deletion took away (a lockfile deleted): reported, as an `any` rule's
+/// finding is, but shown in the base text, where the file still exists.
+pub fn deleted_file_candidate(
+    rules: &RuleSet,
+    file: usize,
+    f: &FileChange,
+    old: &SideText,
+    m: RawMatch,
+) -> Candidate {
+    let rule = &rules.rules[m.rule];
+    let (first, last) = match_lines(old, &m);
+    let last_shown = last.min(first + MAX_SNIPPET_LINES - 1);
+    let snip = snippet::cut(old, first, last_shown, m.secret, (m.start, m.end));
+    let draft = base_draft(
+        rule,
+        file,
+        f,
+        old,
+        &m,
+        first,
+        last_shown,
+        snip.text,
+        snip.truncated,
+    );
+    Candidate {
+        rule: m.rule,
+        which: Which::New,
+        fingerprint: fingerprint(rule, &old.text, &m),
+        touches: true,
+        order: (file, m.start),
+        draft: Some(Box::new(draft)),
+        allowed: false,
+        matched: None,
         group: m.group,
         scope: m.scope,
     }

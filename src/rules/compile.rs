@@ -165,8 +165,8 @@ impl FactMatcher {
     }
 }
 
-/// The fact kinds rules may select, and their attributes.
-const FACT_KINDS: [(&str, &[&str]); 3] = [
+/// The fact kinds rules may select, and their attributes (`analyzers` documents each).
+pub const FACT_KINDS: [(&str, &[&str]); 7] = [
     (
         "dependency",
         &[
@@ -176,18 +176,52 @@ const FACT_KINDS: [(&str, &[&str]); 3] = [
             "source",
             "ecosystem",
             "lookalike",
+            "popular",
+            "pinned",
+            "locked",
+            "outside",
+            "path",
         ],
     ),
     ("install-script", &["name", "command", "ecosystem"]),
-    ("package-index", &["option", "url", "ecosystem"]),
+    (
+        "package-index",
+        &[
+            "option",
+            "url",
+            "ecosystem",
+            "name",
+            "priority",
+            "default",
+            "value",
+            "verify-ssl",
+        ],
+    ),
+    (
+        "locked-package",
+        &[
+            "name",
+            "version",
+            "ecosystem",
+            "source",
+            "host",
+            "integrity",
+            "install-script",
+            "new-host",
+        ],
+    ),
+    ("lockfile", &["ecosystem", "file", "manifest"]),
+    ("override", &["name", "version", "section", "ecosystem"]),
+    ("hash-pinning", &["how", "ecosystem"]),
 ];
 
 fn compile_fact(f: &super::schema::RawFact, raw: &RawRule) -> Result<Matcher, CompileError> {
     use crate::analyzers::DeltaKind;
     let Some((kind, attrs)) = FACT_KINDS.iter().find(|(k, _)| *k == f.kind) else {
         return Err(
-            CompileError::new("fact", format!("unknown fact kind `{}`", f.kind))
-                .with_help("known kinds: dependency, install-script, package-index"),
+            CompileError::new("fact", format!("unknown fact kind `{}`", f.kind)).with_help(
+                format!("known kinds: {}", FACT_KINDS.map(|(k, _)| k).join(", ")),
+            ),
         );
     };
     if raw.diff != DiffMode::Added || raw.count.is_some() {

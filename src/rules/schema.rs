@@ -185,9 +185,13 @@ pub struct RawRule {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawFact {
-    /// `dependency` (attributes `name`, `section`, `version`, `source`, `ecosystem`),
-    /// `install-script` (`name`, `command`, `ecosystem`) or `package-index` (`option`, `url`,
-    /// `ecosystem`).
+    /// `dependency` (attributes `name`, `section`, `version`, `source`, `ecosystem`,
+    /// `lookalike`, `popular`, `pinned`, `locked`), `install-script` (`name`, `command`,
+    /// `ecosystem`), `package-index` (`option`, `url`, `ecosystem`, `name`, `priority`,
+    /// `default`, `value`, `verify-ssl`), `locked-package` (`name`, `version`, `ecosystem`,
+    /// `source`, `host`, `integrity`, `install-script`, `new-host`), `lockfile` (`ecosystem`,
+    /// `file`, `manifest`), `override` (`name`, `version`, `section`, `ecosystem`) or
+    /// `hash-pinning` (`how`, `ecosystem`).
     pub kind: String,
     /// `added` (default), `removed`, `changed` (same key, other attributes), `unchanged`.
     #[serde(default)]

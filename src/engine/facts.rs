@@ -201,8 +201,9 @@ pub fn candidates(
                         });
                         set(n, "locked", locked);
                         if n.text("source") == "path" {
-                            let outside = leaves(dir, local_path(n));
-                            set(n, "outside", outside);
+                            let path = local_path(n).to_string();
+                            set(n, "outside", leaves(dir, &path));
+                            n.attrs.insert("path".into(), Value::Text(path));
                         }
                     }
                     "locked-package" => {

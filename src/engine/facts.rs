@@ -291,10 +291,18 @@ fn selected<'d>(fm: &FactMatcher, d: &'d Delta) -> Option<&'d Fact> {
         return None;
     }
     // A change reports what it brought about, not what already held before it (a rule with no
-    // filter reports every change of its facts).
-    let filtered = !fm.filter.is_empty() || !fm.filter_not.is_empty();
-    if let (DeltaKind::Changed, Some(old), true) = (&d.kind, &d.old, filtered) {
-        if fm.accepts(old) {
+    // filter reports every change of its facts), unless the rule names the attributes whose
+    // change it reports.
+    if let (DeltaKind::Changed, Some(old)) = (&d.kind, &d.old) {
+        if !fm.changed.is_empty() {
+            if fm
+                .changed
+                .iter()
+                .all(|a| old.attrs.get(a) == fact.attrs.get(a))
+            {
+                return None;
+            }
+        } else if (!fm.filter.is_empty() || !fm.filter_not.is_empty()) && fm.accepts(old) {
             return None;
         }
     }

@@ -142,6 +142,8 @@ pub struct FactMatcher {
     pub filter: Vec<(String, Vec<String>)>,
     /// (attribute, refused values): none may accept it.
     pub filter_not: Vec<(String, Vec<String>)>,
+    /// For `changed` deltas: the attributes whose change is reported (empty: see `RawFact`).
+    pub changed: Vec<String>,
 }
 
 impl FactMatcher {
@@ -267,6 +269,16 @@ fn compile_fact(f: &super::schema::RawFact, raw: &RawRule) -> Result<Matcher, Co
         deltas,
         filter: check(&f.filter)?,
         filter_not: check(&f.filter_not)?,
+        changed: {
+            if let Some(a) = f.changed.iter().find(|a| !attrs.contains(&a.as_str())) {
+                return Err(CompileError::new(
+                    "fact",
+                    format!("`{kind}` facts have no attribute `{a}`"),
+                )
+                .with_help(format!("their attributes: {}", attrs.join(", "))));
+            }
+            f.changed.clone()
+        },
     }))
 }
 

@@ -203,6 +203,12 @@ pub struct RawFact {
     /// Attribute filters a fact must fail.
     #[serde(default, rename = "where-not")]
     pub filter_not: BTreeMap<String, RawValues>,
+    /// For a `changed` delta: the attributes whose change is reported (a registry's `url`).
+    /// Without it, a changed fact is reported only when the change made it pass the filters
+    /// (a dependency that moved to git), not when it already passed them (a bump of a git
+    /// dependency).
+    #[serde(default)]
+    pub changed: Vec<String>,
 }
 
 /// One value or several.

@@ -1,5 +1,5 @@
 //! Lockfile parsing: each format the dependencies pack reads, at 5 MB (a big real project's
-//! lockfile), and a whole scan of a change to a 5 MB `package-lock.json` (both sides parsed,
+//! lockfile), read into its entries as the engine reads both sides of a changed lockfile, and a whole scan of a change to a 5 MB `package-lock.json` (both sides parsed,
 //! diffed, joined and judged). The files are generated in each format's own layout, as the
 //! package managers write it, with distinct names and hashes.
 
@@ -7,7 +7,8 @@ use std::fmt::Write;
 use std::path::PathBuf;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use diffward::analyzers::{extract, FileKind};
+use diffward::analyzers::lockfiles::{changed_entries, entries};
+use diffward::analyzers::FileKind;
 use diffward::engine::{scan, ScanOptions};
 use diffward::rules::RuleSet;
 use diffward::source::{ChangeKind, ChangeSet, Content, FileChange};
@@ -117,9 +118,39 @@ fn bench(c: &mut Criterion) {
         ("go.sum", FileKind::GoSum, go_sum()),
     ];
     for (name, kind, text) in &formats {
-        assert!(extract(*kind, text).expect(name).len() > 1000, "{name}");
+        assert!(entries(*kind, text).expect(name).len() > 1000, "{name}");
         g.throughput(Throughput::Bytes(text.len() as u64));
-        g.bench_function(*name, |b| b.iter(|| extract(*kind, text).unwrap()));
+        g.bench_function(*name, |b| b.iter(|| entries(*kind, text).unwrap().len()));
+    }
+    g.finish();
+
+    // Both sides of a 5 MB lockfile whose change bumps one entry, as the engine reads them:
+    // only the entries whose text differs are parsed.
+    let mut g = c.benchmark_group("lockfile 5 MB, one entry bumped");
+    g.sample_size(10);
+    for (name, kind, text) in &formats {
+        let (from, to) = match kind {
+            FileKind::GoSum => ("v1.7.0 ", "v1.7.1 "),
+            FileKind::PackageLock => ("\"1.7.0\"", "\"1.7.1\""),
+            FileKind::YarnLock => ("version \"1.7.0\"", "version \"1.7.1\""),
+            _ => ("1.7.0", "1.7.1"),
+        };
+        let new = text.replacen(from, to, 1);
+        assert_ne!(&new, text, "{name}");
+        let joined = changed_entries(*kind, Some(text), &new).expect(name);
+        assert!(
+            !joined.deltas.is_empty() && joined.deltas.len() <= 2,
+            "{name}: {}",
+            joined.deltas.len()
+        );
+        g.bench_function(*name, |b| {
+            b.iter(|| {
+                changed_entries(*kind, Some(text), &new)
+                    .unwrap()
+                    .deltas
+                    .len()
+            })
+        });
     }
     g.finish();
 

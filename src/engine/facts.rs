@@ -29,42 +29,34 @@ use crate::rules::{Matcher, RuleSet};
 use crate::source::linediff::LineChanges;
 use crate::source::{ChangeSet, FileChange};
 
-/// One structured file of the change, both sides, kept from the per-file pass.
+/// One structured file of the change, kept from the per-file pass: its facts joined across
+/// the change, and its texts, where findings are placed.
 pub struct FileFacts {
     /// The file's index in the change.
     pub index: usize,
     pub kind: FileKind,
-    /// `None`: the side does not exist (an added or deleted file).
-    pub old: Option<Vec<Fact>>,
-    pub new: Option<Vec<Fact>>,
+    /// Every fact of a manifest or configuration by its delta; a lockfile's entries only when
+    /// they changed.
+    pub deltas: Vec<Delta>,
+    /// For a lockfile that exists after the change: the names it resolves.
+    pub resolves: Option<HashSet<String>>,
     pub old_text: Option<SideText>,
     pub new_text: Option<SideText>,
     pub changes: LineChanges,
 }
 
-/// The facts of one side, or a note when it does not parse.
-fn facts_of(
-    kind: FileKind,
-    text: Option<&SideText>,
-    path: &str,
-    notes: &mut Vec<Notification>,
-) -> Result<Option<Vec<Fact>>, ()> {
-    let Some(t) = text else {
-        return Ok(None);
-    };
-    match analyzers::extract(kind, &t.text) {
-        Ok(f) => Ok(Some(f)),
-        Err(why) => {
-            notes.push(Notification {
-                path: path.to_string(),
-                message: why,
-            });
-            Err(())
-        }
-    }
+/// A note for a side that does not parse.
+fn unreadable<T>(r: Result<T, String>, path: &str, notes: &mut Vec<Notification>) -> Option<T> {
+    r.map_err(|why| {
+        notes.push(Notification {
+            path: path.to_string(),
+            message: why,
+        })
+    })
+    .ok()
 }
 
-/// The per-file part: both sides of a structured file read into facts. A deleted file's facts
+/// The per-file part: both sides of a structured file read and joined. A deleted file's facts
 /// are not read (its entries are gone with it; that it is gone is what the change-wide step
 /// needs); a side that does not parse leaves the file out, with a note.
 pub fn extract(
@@ -76,19 +68,33 @@ pub fn extract(
     notes: &mut Vec<Notification>,
 ) -> Option<FileFacts> {
     let kind = FileKind::of(&f.path)?;
-    let (old_facts, new_facts) = if new.is_none() {
-        (Some(Vec::new()), None)
-    } else {
-        (
-            facts_of(kind, old.as_ref(), &f.path, notes).ok()?,
-            facts_of(kind, new.as_ref(), &f.path, notes).ok()?,
-        )
+    let mut resolves = None;
+    let deltas = match (&old, &new) {
+        (_, None) => Vec::new(),
+        (old, Some(new)) if kind.role() == Role::Lockfile => {
+            let joined = analyzers::lockfiles::changed_entries(
+                kind,
+                old.as_ref().map(|o| o.text.as_str()),
+                &new.text,
+            );
+            let joined = unreadable(joined, &f.path, notes)?;
+            resolves = Some(joined.resolves);
+            joined.deltas
+        }
+        (old, Some(new)) => {
+            let old_facts = match old {
+                Some(o) => unreadable(analyzers::extract(kind, &o.text), &f.path, notes)?,
+                None => Vec::new(),
+            };
+            let new_facts = unreadable(analyzers::extract(kind, &new.text), &f.path, notes)?;
+            analyzers::delta(old_facts, new_facts)
+        }
     };
     Some(FileFacts {
         index,
         kind,
-        old: old.as_ref().and(old_facts),
-        new: new_facts,
+        deltas,
+        resolves,
         old_text: old,
         new_text: new,
         changes,
@@ -170,51 +176,38 @@ pub fn candidates(
     changes: &ChangeSet,
 ) -> Vec<Candidate> {
     let path = |ff: &FileFacts| changes.files[ff.index].path.as_str();
-    // What each lockfile of the change resolves, after the change: (ecosystem, folder) → names.
-    let mut resolved: Vec<(&'static str, &str, HashSet<String>)> = Vec::new();
-    for ff in files.iter().filter(|ff| ff.kind.role() == Role::Lockfile) {
-        if let Some(new) = &ff.new {
-            let names = new.iter().map(|f| f.text("name").to_string()).collect();
-            resolved.push((ff.kind.ecosystem(), dir_of(path(ff)), names));
-        }
-    }
+    // What each lockfile of the change resolves, after the change: (ecosystem, folder, names).
+    let resolved: Vec<(&'static str, &str, &HashSet<String>)> = files
+        .iter()
+        .filter_map(|ff| Some((ff.kind.ecosystem(), dir_of(path(ff)), ff.resolves.as_ref()?)))
+        .collect();
     let mut deltas: Vec<FileDelta<'_>> = Vec::new();
+    let mut judged: Vec<Vec<Delta>> = Vec::new();
     for ff in &files {
-        let Some(new) = &ff.new else {
-            continue;
-        };
-        let old = ff.old.clone().unwrap_or_default();
-        let old_hosts: HashSet<String> = old
-            .iter()
-            .map(|f| f.text("host").to_string())
-            .filter(|h| !h.is_empty())
-            .collect();
-        let had_old = ff.old_text.is_some();
         let (eco, dir) = (ff.kind.ecosystem(), dir_of(path(ff)));
-        for mut d in analyzers::delta(old, new.clone()) {
-            if let Some(n) = d.new.as_mut() {
-                match n.kind {
-                    "dependency" => {
-                        let name = n.text("name").to_string();
-                        let locked = resolved.iter().any(|(e, d, names)| {
-                            *e == eco && holds(d, dir) && names.contains(&name)
-                        });
-                        set(n, "locked", locked);
-                        if n.text("source") == "path" {
-                            let path = local_path(n).to_string();
-                            set(n, "outside", leaves(dir, &path));
-                            n.attrs.insert("path".into(), Value::Text(path));
-                        }
-                    }
-                    "locked-package" => {
-                        let host = n.text("host");
-                        let new_host = had_old && !host.is_empty() && !old_hosts.contains(host);
-                        set(n, "new-host", new_host);
-                    }
-                    _ => {}
+        let mut mine = ff.deltas.clone();
+        if ff.kind.role() != Role::Lockfile {
+            for n in mine.iter_mut().filter_map(|d| d.new.as_mut()) {
+                if n.kind != "dependency" {
+                    continue;
+                }
+                let name = n.text("name").to_string();
+                let locked = resolved
+                    .iter()
+                    .any(|(e, d, names)| *e == eco && holds(d, dir) && names.contains(&name));
+                set(n, "locked", locked);
+                if n.text("source") == "path" {
+                    let path = local_path(n).to_string();
+                    set(n, "outside", leaves(dir, &path));
+                    n.attrs.insert("path".into(), Value::Text(path));
                 }
             }
-            deltas.push(FileDelta { file: ff, delta: d });
+        }
+        judged.push(mine);
+    }
+    for (ff, ds) in files.iter().zip(judged) {
+        for delta in ds {
+            deltas.push(FileDelta { file: ff, delta });
         }
     }
     // Direct dependencies a manifest of the change added or changed: (ecosystem, folder, name)

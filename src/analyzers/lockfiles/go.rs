@@ -2,11 +2,12 @@
 //! Its format is three space-separated fields a line (the go command's own), so a line reader
 //! is the whole parser. A module's `/go.mod` line and its archive line are one entry.
 
-use super::Locked;
-use crate::analyzers::Fact;
+use std::borrow::Cow;
 
-pub fn go_sum(text: &str) -> Vec<Fact> {
-    let mut out: Vec<Fact> = Vec::new();
+use super::Locked;
+
+pub fn go_sum(text: &str) -> Vec<Locked<'_>> {
+    let mut out = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut at = 0;
     for line in text.split_inclusive('\n') {
@@ -22,20 +23,17 @@ pub fn go_sum(text: &str) -> Vec<Fact> {
         if !seen.insert((module, version)) {
             continue;
         }
-        out.push(
-            Locked {
-                key: vec!["go".into(), module.to_string(), version.to_string()],
-                name: module,
-                version,
-                ecosystem: "go",
-                source: "registry",
-                host: String::new(),
-                integrity: hash.starts_with("h1:"),
-                install_script: false,
-                span: (start, start + module.len()),
-            }
-            .into_fact(),
-        );
+        out.push(Locked {
+            key: Cow::Owned(format!("{module}@{version}")),
+            name: Cow::Borrowed(module),
+            version: Cow::Borrowed(version),
+            ecosystem: "go",
+            source: "registry",
+            host: Cow::Borrowed(""),
+            integrity: hash.starts_with("h1:"),
+            install_script: false,
+            span: (start, start + module.len()),
+        });
     }
     out
 }
@@ -47,7 +45,7 @@ mod tests {
     #[test]
     fn one_entry_per_module_version() {
         let text = "github.com/a/b v1.2.0 h1:AAA=\ngithub.com/a/b v1.2.0/go.mod h1:BBB=\ngolang.org/x/mod v0.20.0/go.mod h1:CCC=\n";
-        let f = go_sum(text);
+        let f: Vec<_> = go_sum(text).into_iter().map(Locked::into_fact).collect();
         let got: Vec<(&str, &str)> = f
             .iter()
             .map(|f| (f.text("name"), f.text("version")))

@@ -19,6 +19,7 @@
 //! so each format finds its entries' lines afterwards in one pass over the text: lockfiles are
 //! machine-written with one entry header a line, which is what makes that pass exact.
 
+mod blocks;
 mod cargo;
 mod go;
 mod npm;
@@ -26,12 +27,23 @@ mod pnpm;
 mod python;
 mod yarn;
 
-use std::collections::BTreeMap;
+pub use blocks::changed_entries;
 
-use super::{Fact, FileKind, Value};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use super::{Delta, DeltaKind, Fact, FileKind, Value};
 
 /// The `locked-package` facts of one side of a lockfile; an error when it does not parse.
 pub fn extract(kind: FileKind, text: &str) -> Result<Vec<Fact>, String> {
+    Ok(entries(kind, text)?
+        .into_iter()
+        .map(Locked::into_fact)
+        .collect())
+}
+
+/// The entries of one side of a lockfile, borrowed from its text where they can be.
+pub fn entries(kind: FileKind, text: &str) -> Result<Vec<Locked<'_>>, String> {
     match kind {
         FileKind::PackageLock => npm::package_lock(text),
         FileKind::YarnLock => yarn::yarn_lock(text),
@@ -45,34 +57,104 @@ pub fn extract(kind: FileKind, text: &str) -> Result<Vec<Fact>, String> {
     }
 }
 
+/// A lockfile's two sides joined by entry: only what changed becomes a fact (a big lockfile
+/// has tens of thousands of entries, and a change touches a few), with `new-host` judged
+/// against the hosts the old side used; and the names the new side resolves.
+pub struct Joined {
+    pub deltas: Vec<Delta>,
+    pub resolves: HashSet<String>,
+}
+
+///
+/// `old_hosts`: the hosts the old side used (`None`: there was no old side); `resolves`: the
+/// names the new side resolves, when `new` holds only some of its entries.
+pub fn join(
+    old: Vec<Locked<'_>>,
+    new: Vec<Locked<'_>>,
+    old_hosts: Option<&HashSet<String>>,
+    resolves: Option<HashSet<String>>,
+) -> Joined {
+    let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, e) in old.iter().enumerate().rev() {
+        by_key.entry(e.key.as_ref()).or_default().push(i);
+    }
+    let mut taken = vec![false; old.len()];
+    let mut deltas = Vec::new();
+    let resolves = resolves.unwrap_or_else(|| new.iter().map(|e| e.name.to_string()).collect());
+    for n in &new {
+        let o = by_key.get_mut(n.key.as_ref()).and_then(Vec::pop);
+        if let Some(o) = o {
+            taken[o] = true;
+            if old[o].same_as(n) {
+                continue;
+            }
+        }
+        let new_host = old_hosts.is_some_and(|hosts| {
+            !n.host.is_empty() && !hosts.contains(&n.host.to_ascii_lowercase())
+        });
+        let mut fact = n.clone().into_fact();
+        fact.attrs.insert(
+            "new-host".into(),
+            Value::Text(if new_host { "true" } else { "false" }.into()),
+        );
+        deltas.push(match o {
+            Some(o) => Delta {
+                kind: DeltaKind::Changed,
+                old: Some(old[o].clone().into_fact()),
+                new: Some(fact),
+            },
+            None => Delta {
+                kind: DeltaKind::Added,
+                old: None,
+                new: Some(fact),
+            },
+        });
+    }
+    for (i, e) in old.into_iter().enumerate() {
+        if !taken[i] {
+            deltas.push(Delta {
+                kind: DeltaKind::Removed,
+                old: Some(e.into_fact()),
+                new: None,
+            });
+        }
+    }
+    Joined { deltas, resolves }
+}
+
 /// One locked package.
-pub(crate) struct Locked<'a> {
-    pub key: Vec<String>,
-    pub name: &'a str,
-    pub version: &'a str,
+#[derive(Clone)]
+pub struct Locked<'a> {
+    /// Its identity in the lockfile: the install path, or `name@version`.
+    pub key: Cow<'a, str>,
+    pub name: Cow<'a, str>,
+    pub version: Cow<'a, str>,
     pub ecosystem: &'static str,
     pub source: &'static str,
-    pub host: String,
+    pub host: Cow<'a, str>,
     pub integrity: bool,
     pub install_script: bool,
     pub span: (usize, usize),
 }
 
 impl Locked<'_> {
-    /// The fact, its `name` attribute spelled `name` (a normalised form of the entry's).
-    pub fn into_fact_named(self, name: String) -> Fact {
-        let mut f = self.into_fact();
-        f.attrs.insert("name".into(), Value::Text(name));
-        f
+    /// The same resolution (the place in the file aside).
+    fn same_as(&self, o: &Locked<'_>) -> bool {
+        self.name == o.name
+            && self.version == o.version
+            && self.source == o.source
+            && self.host == o.host
+            && self.integrity == o.integrity
+            && self.install_script == o.install_script
     }
 
     pub fn into_fact(self) -> Fact {
         let attrs: BTreeMap<String, Value> = [
-            ("name", self.name.to_string()),
-            ("version", self.version.to_string()),
+            ("name", self.name.into_owned()),
+            ("version", self.version.into_owned()),
             ("ecosystem", self.ecosystem.to_string()),
             ("source", self.source.to_string()),
-            ("host", self.host),
+            ("host", self.host.to_ascii_lowercase()),
             (
                 "integrity",
                 if self.integrity { "yes" } else { "no" }.to_string(),
@@ -87,7 +169,7 @@ impl Locked<'_> {
         .collect();
         Fact {
             kind: "locked-package",
-            key: self.key,
+            key: vec![self.ecosystem.to_string(), self.key.into_owned()],
             attrs,
             span: self.span,
             related: Vec::new(),
@@ -95,17 +177,22 @@ impl Locked<'_> {
     }
 }
 
+/// The host of a URL in a borrowed or owned string.
+pub(crate) fn host_in<'a>(url: &Cow<'a, str>) -> Cow<'a, str> {
+    match url {
+        Cow::Borrowed(u) => Cow::Borrowed(host_of(u)),
+        Cow::Owned(u) => Cow::Owned(host_of(u).to_string()),
+    }
+}
+
 /// The host of a URL (`user:password@` and the port left out), or "" when it is not one.
-pub(crate) fn host_of(url: &str) -> String {
+pub(crate) fn host_of(url: &str) -> &str {
     let Some((_, rest)) = url.split_once("://") else {
-        return String::new();
+        return "";
     };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     let host = authority.rsplit('@').next().unwrap_or_default();
-    host.split(':')
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase()
+    host.split(':').next().unwrap_or_default()
 }
 
 /// Where a resolved URL or spec points, in the attribute's words.
@@ -150,7 +237,7 @@ mod tests {
     #[test]
     fn hosts_leave_credentials_and_ports_out() {
         assert_eq!(
-            host_of("https://u:p@Pkgs.Example.com:8443/simple"),
+            host_of("https://u:p@pkgs.example.com:8443/simple"),
             "pkgs.example.com"
         );
         assert_eq!(

@@ -4,113 +4,121 @@
 //! version 1 nests `dependencies` inside `dependencies`. Both are read into the same key, the
 //! install path, so a lockfile upgraded from v1 to v3 with the same resolutions is unchanged.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+use serde::de::IgnoredAny;
 use serde::Deserialize;
 
-use super::{header_lines, host_of, source_of_url, unreadable, Locked};
-use crate::analyzers::Fact;
+use super::{header_lines, host_in, source_of_url, unreadable, Locked};
 
 #[derive(Deserialize)]
-struct PackageLock {
-    #[serde(default)]
-    packages: BTreeMap<String, Entry>,
-    #[serde(default)]
-    dependencies: BTreeMap<String, V1Entry>,
+struct PackageLock<'a> {
+    #[serde(default, borrow)]
+    packages: BTreeMap<Cow<'a, str>, Entry<'a>>,
+    #[serde(default, borrow)]
+    dependencies: BTreeMap<Cow<'a, str>, V1Entry<'a>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default, rename_all = "camelCase")]
-struct Entry {
-    version: Option<String>,
-    resolved: Option<String>,
-    integrity: Option<String>,
+struct Entry<'a> {
+    #[serde(borrow)]
+    version: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    resolved: Option<Cow<'a, str>>,
+    integrity: Option<IgnoredAny>,
     has_install_script: bool,
     link: bool,
-    name: Option<String>,
+    #[serde(borrow)]
+    name: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct V1Entry {
-    version: String,
-    resolved: Option<String>,
-    integrity: Option<String>,
-    dependencies: BTreeMap<String, V1Entry>,
+struct V1Entry<'a> {
+    #[serde(borrow)]
+    version: Cow<'a, str>,
+    #[serde(borrow)]
+    resolved: Option<Cow<'a, str>>,
+    integrity: Option<IgnoredAny>,
+    #[serde(borrow)]
+    dependencies: BTreeMap<Cow<'a, str>, V1Entry<'a>>,
 }
 
 /// The package name at the end of an install path (`node_modules/@s/a` → `@s/a`).
-fn name_of(path: &str) -> &str {
-    match path.rfind("node_modules/") {
-        Some(i) => &path[i + "node_modules/".len()..],
-        None => path,
+fn name_of<'a>(path: &Cow<'a, str>) -> Cow<'a, str> {
+    let tail = |p: &str| -> usize {
+        p.rfind("node_modules/")
+            .map_or(0, |i| i + "node_modules/".len())
+    };
+    match path {
+        Cow::Borrowed(p) => Cow::Borrowed(&p[tail(p)..]),
+        Cow::Owned(p) => Cow::Owned(p[tail(p)..].to_string()),
     }
 }
 
-pub fn package_lock(text: &str) -> Result<Vec<Fact>, String> {
-    let lock: PackageLock =
+pub fn package_lock(text: &str) -> Result<Vec<Locked<'_>>, String> {
+    let lock: PackageLock<'_> =
         serde_json::from_str(text).map_err(|e| unreadable("a package-lock.json", e))?;
     let mut out = Vec::new();
     if !lock.packages.is_empty() {
         // npm writes one `"<path>": {` a line, four spaces in, inside `"packages"`.
         let start = text.find("\"packages\"").unwrap_or(0);
-        let offsets: BTreeMap<&str, usize> = header_lines(&text[start..], |l| {
+        let offsets: std::collections::HashMap<&str, usize> = header_lines(&text[start..], |l| {
             l.strip_prefix("    \"")?.strip_suffix("\": {")
         })
         .into_iter()
         .map(|(k, at)| (k, at + start + 5))
         .collect();
-        for (path, e) in &lock.packages {
+        for (path, e) in lock.packages {
             if path.is_empty() {
                 // the project itself
                 continue;
             }
             let at = offsets
-                .get(path.as_str())
+                .get(path.as_ref())
                 .copied()
                 .or_else(|| text.find(&format!("\"{path}\"")).map(|i| i + 1))
                 .unwrap_or(0);
-            let resolved = e.resolved.as_deref().unwrap_or_default();
-            let version = e.version.as_deref().unwrap_or_default();
+            let resolved = e.resolved.unwrap_or_default();
+            let version = e.version.unwrap_or_default();
             let source = if e.link || !path.contains("node_modules/") {
                 "workspace"
             } else {
-                match source_of_url(resolved) {
-                    "registry" if resolved.is_empty() => source_of_url(version),
+                match source_of_url(&resolved) {
+                    "registry" if resolved.is_empty() => source_of_url(&version),
                     s => s,
                 }
             };
-            let name = e.name.as_deref().unwrap_or_else(|| name_of(path));
-            out.push(
-                Locked {
-                    key: vec!["npm".into(), path.clone()],
-                    name,
-                    version,
-                    ecosystem: "npm",
-                    source,
-                    host: host_of(resolved),
-                    integrity: e.integrity.is_some(),
-                    install_script: e.has_install_script,
-                    span: (at, at + path.len()),
-                }
-                .into_fact(),
-            );
+            let name = e.name.unwrap_or_else(|| name_of(&path));
+            out.push(Locked {
+                span: (at, at + path.len()),
+                host: host_in(&resolved),
+                key: path,
+                name,
+                version,
+                ecosystem: "npm",
+                source,
+                integrity: e.integrity.is_some(),
+                install_script: e.has_install_script,
+            });
         }
         return Ok(out);
     }
     let mut cursor = text.find("\"dependencies\"").unwrap_or(0);
-    v1(&lock.dependencies, "", text, &mut cursor, &mut out);
+    v1(lock.dependencies, "", text, &mut cursor, &mut out);
     Ok(out)
 }
 
 /// Version 1's nested `dependencies`, flattened to install paths. `cursor` walks forward
 /// through the text as npm wrote the entries (sorted, parents before their children).
-fn v1(
-    deps: &BTreeMap<String, V1Entry>,
+fn v1<'a>(
+    deps: BTreeMap<Cow<'a, str>, V1Entry<'a>>,
     parent: &str,
     text: &str,
     cursor: &mut usize,
-    out: &mut Vec<Fact>,
+    out: &mut Vec<Locked<'a>>,
 ) {
     for (name, e) in deps {
         let path = format!("{parent}node_modules/{name}");
@@ -120,26 +128,24 @@ fn v1(
             .or_else(|| text.find(&needle).map(|i| i + 1))
             .unwrap_or(0);
         *cursor = at.max(*cursor);
-        let resolved = e.resolved.as_deref().unwrap_or_default();
-        let source = match source_of_url(resolved) {
+        let resolved = e.resolved.unwrap_or_default();
+        let source = match source_of_url(&resolved) {
             "registry" => source_of_url(&e.version),
             s => s,
         };
-        out.push(
-            Locked {
-                key: vec!["npm".into(), path.clone()],
-                name,
-                version: &e.version,
-                ecosystem: "npm",
-                source,
-                host: host_of(resolved),
-                integrity: e.integrity.is_some(),
-                install_script: false,
-                span: (at, at + name.len()),
-            }
-            .into_fact(),
-        );
-        v1(&e.dependencies, &format!("{path}/"), text, cursor, out);
+        let child_parent = format!("{path}/");
+        out.push(Locked {
+            key: Cow::Owned(path),
+            span: (at, at + name.len()),
+            name,
+            version: e.version,
+            ecosystem: "npm",
+            source,
+            host: host_in(&resolved),
+            integrity: e.integrity.is_some(),
+            install_script: false,
+        });
+        v1(e.dependencies, &child_parent, text, cursor, out);
     }
 }
 
@@ -174,7 +180,11 @@ mod tests {
 
     #[test]
     fn v3_entries_by_install_path_with_their_lines() {
-        let f = package_lock(V3).unwrap();
+        let f: Vec<_> = package_lock(V3)
+            .unwrap()
+            .into_iter()
+            .map(Locked::into_fact)
+            .collect();
         let got: Vec<(String, &str, &str, &str, &str, &str)> = f
             .iter()
             .map(|f| {
@@ -232,7 +242,11 @@ mod tests {
   }
 }
 "#;
-        let f = package_lock(text).unwrap();
+        let f: Vec<_> = package_lock(text)
+            .unwrap()
+            .into_iter()
+            .map(Locked::into_fact)
+            .collect();
         let keys: Vec<(&str, &str, usize)> = f
             .iter()
             .map(|f| {

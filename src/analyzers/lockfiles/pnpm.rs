@@ -6,8 +6,9 @@
 
 use serde_yaml::Value as Yaml;
 
+use std::borrow::Cow;
+
 use super::{header_lines, host_of, unreadable, Locked};
-use crate::analyzers::Fact;
 
 /// `(name, version)` of a `packages` key.
 fn split_key(key: &str) -> (&str, &str) {
@@ -25,7 +26,7 @@ fn split_key(key: &str) -> (&str, &str) {
     }
 }
 
-pub fn pnpm_lock(text: &str) -> Result<Vec<Fact>, String> {
+pub fn pnpm_lock(text: &str) -> Result<Vec<Locked<'_>>, String> {
     let doc: Yaml = serde_yaml::from_str(text).map_err(|e| unreadable("a pnpm-lock.yaml", e))?;
     let Some(packages) = doc.get("packages").and_then(Yaml::as_mapping) else {
         return Ok(Vec::new());
@@ -66,20 +67,17 @@ pub fn pnpm_lock(text: &str) -> Result<Vec<Fact>, String> {
             .find(name)
             .filter(|i| *i < 3)
             .map_or(at, |i| at + i);
-        out.push(
-            Locked {
-                key: vec!["npm".into(), name.to_string(), version.to_string()],
-                name,
-                version,
-                ecosystem: "npm",
-                source,
-                host: host_of(url),
-                integrity: field("integrity").is_some(),
-                install_script: v.get("requiresBuild").and_then(Yaml::as_bool) == Some(true),
-                span: (name_at, name_at + name.len()),
-            }
-            .into_fact(),
-        );
+        out.push(Locked {
+            key: Cow::Owned(format!("{name}@{version}")),
+            name: Cow::Owned(name.to_string()),
+            version: Cow::Owned(version.to_string()),
+            ecosystem: "npm",
+            source,
+            host: Cow::Owned(host_of(url).to_string()),
+            integrity: field("integrity").is_some(),
+            install_script: v.get("requiresBuild").and_then(Yaml::as_bool) == Some(true),
+            span: (name_at, name_at + name.len()),
+        });
     }
     Ok(out)
 }
@@ -102,7 +100,11 @@ mod tests {
     #[test]
     fn packages_with_resolutions_and_lines() {
         let text = "lockfileVersion: '9.0'\n\nimporters:\n\n  .:\n    dependencies:\n      ms:\n        specifier: ^2.1.3\n        version: 2.1.3\n\npackages:\n\n  ms@2.1.3:\n    resolution: {integrity: sha512-AAAA}\n\n  '@s/tool@1.0.0':\n    resolution: {tarball: https://pkgs.example.com/tool-1.0.0.tgz}\n    requiresBuild: true\n";
-        let f = pnpm_lock(text).unwrap();
+        let f: Vec<_> = pnpm_lock(text)
+            .unwrap()
+            .into_iter()
+            .map(Locked::into_fact)
+            .collect();
         let got: Vec<(&str, &str, &str, &str, &str)> = f
             .iter()
             .map(|f| {

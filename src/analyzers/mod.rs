@@ -175,25 +175,42 @@ pub struct Delta {
 }
 
 /// Join the facts of a file's two sides by (kind, key). A key that occurs several times on a
-/// side (a package listed in two groups with one key) is matched in order, as a multiset.
+/// side (a package listed in two groups) is paired first with an identical fact of the other
+/// side, then with one of the same `section`, then in order, so that adding a package to a
+/// second group pairs the groups that were there and reports the new one.
 /// The result follows the new side's order, then the removals in the old side's order.
 pub fn delta(old: Vec<Fact>, new: Vec<Fact>) -> Vec<Delta> {
-    let mut by_key: BTreeMap<(&'static str, Vec<String>), std::collections::VecDeque<Fact>> =
-        BTreeMap::new();
-    let mut old_order = Vec::new();
-    for f in old {
-        old_order.push((f.kind, f.key.clone()));
-        by_key
-            .entry((f.kind, f.key.clone()))
-            .or_default()
-            .push_back(f);
+    type Key = (&'static str, Vec<String>);
+    let mut by_key: BTreeMap<Key, Vec<usize>> = BTreeMap::new();
+    for (i, f) in old.iter().enumerate() {
+        by_key.entry((f.kind, f.key.clone())).or_default().push(i);
     }
+    let mut pair: Vec<Option<usize>> = vec![None; new.len()];
+    let mut taken = vec![false; old.len()];
+    type Likeness = fn(&Fact, &Fact) -> bool;
+    let passes: [Likeness; 3] = [
+        |o, n| o.attrs == n.attrs,
+        |o, n| o.text("section") == n.text("section"),
+        |_, _| true,
+    ];
+    for same in passes {
+        for (j, n) in new.iter().enumerate() {
+            if pair[j].is_some() {
+                continue;
+            }
+            let Some(cands) = by_key.get(&(n.kind, n.key.clone())) else {
+                continue;
+            };
+            if let Some(&i) = cands.iter().find(|&&i| !taken[i] && same(&old[i], n)) {
+                taken[i] = true;
+                pair[j] = Some(i);
+            }
+        }
+    }
+    let mut old: Vec<Option<Fact>> = old.into_iter().map(Some).collect();
     let mut out = Vec::new();
-    for n in new {
-        match by_key
-            .get_mut(&(n.kind, n.key.clone()))
-            .and_then(|q| q.pop_front())
-        {
+    for (n, p) in new.into_iter().zip(pair) {
+        match p.and_then(|i| old[i].take()) {
             Some(o) => {
                 let kind = if o.attrs == n.attrs {
                     DeltaKind::Unchanged
@@ -213,14 +230,12 @@ pub fn delta(old: Vec<Fact>, new: Vec<Fact>) -> Vec<Delta> {
             }),
         }
     }
-    for k in old_order {
-        if let Some(o) = by_key.get_mut(&k).and_then(|q| q.pop_front()) {
-            out.push(Delta {
-                kind: DeltaKind::Removed,
-                old: Some(o),
-                new: None,
-            });
-        }
+    for o in old.into_iter().flatten() {
+        out.push(Delta {
+            kind: DeltaKind::Removed,
+            old: Some(o),
+            new: None,
+        });
     }
     out
 }
@@ -278,6 +293,41 @@ mod tests {
                 (DeltaKind::Added, "left-pad".into()),
             ]
         );
+    }
+
+    #[test]
+    fn a_name_added_to_a_second_section_pairs_the_section_that_was_there() {
+        let with = |name: &str, section: &str, v: &str| {
+            let mut f = dep(name, v, 0);
+            f.attrs
+                .insert("section".into(), Value::Text(section.to_string()));
+            f
+        };
+        let old = vec![with("chardet", "optional:x", "1")];
+        let new = vec![
+            with("chardet", "group:dev", "2"),
+            with("chardet", "optional:x", "1"),
+        ];
+        let d = delta(old, new);
+        let got: Vec<(DeltaKind, &str)> = d
+            .iter()
+            .map(|d| (d.kind.clone(), d.new.as_ref().unwrap().text("section")))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (DeltaKind::Added, "group:dev"),
+                (DeltaKind::Unchanged, "optional:x")
+            ]
+        );
+        // a bump in one section and an addition to another
+        let old = vec![with("regex", "dependencies", "1.0")];
+        let new = vec![
+            with("regex", "dependencies", "1.1"),
+            with("regex", "patch.crates-io", ""),
+        ];
+        let kinds: Vec<DeltaKind> = delta(old, new).into_iter().map(|d| d.kind).collect();
+        assert_eq!(kinds, vec![DeltaKind::Changed, DeltaKind::Added]);
     }
 
     #[test]

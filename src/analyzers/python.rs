@@ -13,11 +13,11 @@
 //!   name: inside the string for PEP 508 strings, the key for Poetry and Pipfile tables.
 //! - `package-index`, key `[pypi, option, identity]`: Poetry `[[tool.poetry.source]]`
 //!   (`poetry-source`, by name; `priority`, or `default`/`secondary` for the flags older
-//!   Poetry used), uv `[[tool.uv.index]]` (`uv-index`, by name or else URL; `default` =
-//!   `true`), `[tool.uv]` and `[tool.uv.pip]` `index-url`, `extra-index-url`, `find-links`
+//!   Poetry used), uv `[[tool.uv.index]]` (`uv-index`, by name or else URL; `priority` =
+//!   `default` for `default = true`), `[tool.uv]` and `[tool.uv.pip]` `index-url`, `extra-index-url`, `find-links`
 //!   (by URL) and `allow-insecure-host` (option `trusted-host`, as pip's `--trusted-host` in
 //!   requirements files), Pipfile `[[source]]` (`pipfile-source`, by name; `verify-ssl`, and
-//!   `default` = `true` for the source named `pypi` that pipenv writes). A URL never keeps its
+//!   `default` = `true` for the source pipenv writes: named `pypi`, or unnamed in old Pipfiles). A URL never keeps its
 //!   `user:password@`.
 //!
 //! TOML is read with the `toml` crate's span-keeping document (`toml::de::DeTable`, already in
@@ -388,6 +388,10 @@ fn keyed_dependencies(text: &str, t: &DeTable<'_>, section: &str, out: &mut Vec<
         if section.starts_with("poetry") && name.eq_ignore_ascii_case("python") {
             continue;
         }
+        // Old pipenv wrote the project itself as `"-e ." = "*"`: an option, not a package.
+        if name.starts_with('-') {
+            continue;
+        }
         dependency(
             name,
             section,
@@ -466,7 +470,9 @@ fn named_sources(text: &str, v: &Spanned<DeValue<'_>>, option: &str, out: &mut V
                     attrs.push(("priority", p));
                 }
             }
-            "uv-index" if flag("default") => attrs.push(("default", "true".into())),
+            // `default = true` replaces the public index: said as a priority, like Poetry's,
+            // since `default` of a Pipfile source means pipenv's own default.
+            "uv-index" if flag("default") => attrs.push(("priority", "default".into())),
             "pipfile-source" => {
                 match get(t, "verify_ssl")
                     .or_else(|| get(t, "verify-ssl"))
@@ -476,7 +482,9 @@ fn named_sources(text: &str, v: &Spanned<DeValue<'_>>, option: &str, out: &mut V
                     Some(DeValue::String(s)) => attrs.push(("verify-ssl", s.to_string())),
                     _ => {}
                 }
-                if name_text.as_deref() == Some("pypi") {
+                // pipenv's default source is named `pypi`; Pipfiles before 2018 wrote it
+                // without a name.
+                if matches!(name_text.as_deref(), Some("pypi") | None) {
                     attrs.push(("default", "true".into()));
                 }
             }
@@ -958,9 +966,12 @@ extra-index-url = ["https://extra.example/simple"]
             .iter()
             .find(|f| f.key == ["pypi", "uv-index", "corp"])
             .unwrap();
-        assert_eq!(corp.text("default"), "true");
+        assert_eq!(corp.text("priority"), "default");
         assert_eq!(
-            facts.iter().filter(|f| f.text("default") == "true").count(),
+            facts
+                .iter()
+                .filter(|f| f.text("priority") == "default")
+                .count(),
             1
         );
         let debug = format!("{facts:?}");

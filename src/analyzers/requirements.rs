@@ -198,9 +198,30 @@ fn requirement(code: &str, at: usize, out: &mut Vec<Fact>) {
         None => code,
     };
     if spec.contains("://") && !spec.contains('@') || spec.starts_with("git+") {
-        // A bare URL: the name is the archive's.
-        let file = spec.rsplit('/').next().unwrap_or(spec);
-        let name = file.split(['-', '#', '@']).next().unwrap_or(file);
+        // A bare URL: the name is its `#egg=` fragment's, else the archive's or repository's.
+        let egg = spec
+            .split_once("#egg=")
+            .map(|(_, e)| e.split(['&', ' ']).next().unwrap_or(e));
+        let file = spec
+            .split('#')
+            .next()
+            .unwrap_or(spec)
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or(spec);
+        let archive = [".tar.gz", ".tgz", ".zip", ".whl", ".tar.bz2"]
+            .iter()
+            .any(|e| file.ends_with(e));
+        let name = egg.unwrap_or_else(|| {
+            let stem = file.split('@').next().unwrap_or(file);
+            if archive {
+                // `name-1.0.tar.gz`, `name-1.0-py3-none-any.whl`
+                stem.split('-').next().unwrap_or(stem)
+            } else {
+                stem.trim_end_matches(".git")
+            }
+        });
         push_dependency(
             out,
             name,
@@ -306,6 +327,13 @@ mod tests {
             !format!("{f:?}").contains("tok@"),
             "credentials never reach a fact"
         );
+    }
+
+    #[test]
+    fn a_bare_url_is_named_by_its_egg_or_its_repository() {
+        let f = extract("git+https://git.example.com/idan/oauthlib.git#egg=oauthlib\ngit+https://git.example.com/org/tool.git@v1\nhttps://files.example.com/pkg_x-1.0.tar.gz\n");
+        let names: Vec<&str> = f.iter().map(|f| f.text("name")).collect();
+        assert_eq!(names, vec!["oauthlib", "tool", "pkg-x"]);
     }
 
     #[test]

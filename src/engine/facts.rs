@@ -38,19 +38,29 @@ pub struct FileFacts {
     /// Every fact of a manifest or configuration by its delta; a lockfile's entries only when
     /// they changed.
     pub deltas: Vec<Delta>,
-    /// For a lockfile that exists after the change: the names it resolves.
-    pub resolves: Option<HashSet<String>>,
+    /// For a lockfile that exists after the change: the names it resolves (true: as a link
+    /// to a workspace member).
+    pub resolves: Option<HashMap<String, bool>>,
     pub old_text: Option<SideText>,
     pub new_text: Option<SideText>,
     pub changes: LineChanges,
 }
 
-/// A note for a side that does not parse.
-fn unreadable<T>(r: Result<T, String>, path: &str, notes: &mut Vec<Notification>) -> Option<T> {
+/// A note for a side that does not parse (`before`: the side before the change).
+fn unreadable<T>(
+    r: Result<T, String>,
+    path: &str,
+    before: bool,
+    notes: &mut Vec<Notification>,
+) -> Option<T> {
     r.map_err(|why| {
         notes.push(Notification {
             path: path.to_string(),
-            message: why,
+            message: if before {
+                format!("before the change, {why}")
+            } else {
+                why
+            },
         })
     })
     .ok()
@@ -77,16 +87,17 @@ pub fn extract(
                 old.as_ref().map(|o| o.text.as_str()),
                 &new.text,
             );
-            let joined = unreadable(joined, &f.path, notes)?;
+            // (which side failed is not known here: the lockfile as it is now is the usual one)
+            let joined = unreadable(joined, &f.path, false, notes)?;
             resolves = Some(joined.resolves);
             joined.deltas
         }
         (old, Some(new)) => {
             let old_facts = match old {
-                Some(o) => unreadable(analyzers::extract(kind, &o.text), &f.path, notes)?,
+                Some(o) => unreadable(analyzers::extract(kind, &o.text), &f.path, true, notes)?,
                 None => Vec::new(),
             };
-            let new_facts = unreadable(analyzers::extract(kind, &new.text), &f.path, notes)?;
+            let new_facts = unreadable(analyzers::extract(kind, &new.text), &f.path, false, notes)?;
             analyzers::delta(old_facts, new_facts)
         }
     };
@@ -177,7 +188,7 @@ pub fn candidates(
 ) -> Vec<Candidate> {
     let path = |ff: &FileFacts| changes.files[ff.index].path.as_str();
     // What each lockfile of the change resolves, after the change: (ecosystem, folder, names).
-    let resolved: Vec<(&'static str, &str, &HashSet<String>)> = files
+    let resolved: Vec<(&'static str, &str, &HashMap<String, bool>)> = files
         .iter()
         .filter_map(|ff| Some((ff.kind.ecosystem(), dir_of(path(ff)), ff.resolves.as_ref()?)))
         .collect();
@@ -187,15 +198,24 @@ pub fn candidates(
         let (eco, dir) = (ff.kind.ecosystem(), dir_of(path(ff)));
         let mut mine = ff.deltas.clone();
         if ff.kind.role() != Role::Lockfile {
-            for n in mine.iter_mut().filter_map(|d| d.new.as_mut()) {
-                if n.kind != "dependency" {
-                    continue;
-                }
+            // Both sides are judged alike, so a `changed` delta compares like with like.
+            let sides = mine
+                .iter_mut()
+                .flat_map(|d| [d.old.as_mut(), d.new.as_mut()])
+                .flatten();
+            for n in sides.filter(|n| n.kind == "dependency") {
                 let name = n.text("name").to_string();
-                let locked = resolved
-                    .iter()
-                    .any(|(e, d, names)| *e == eco && holds(d, dir) && names.contains(&name));
-                set(n, "locked", locked);
+                let resolution = resolved.iter().find_map(|(e, d, names)| {
+                    (*e == eco && holds(d, dir))
+                        .then(|| names.get(&name))
+                        .flatten()
+                });
+                set(n, "locked", resolution.is_some());
+                // npm links a workspace's own packages, whatever range names them.
+                if resolution == Some(&true) && n.text("source") == "registry" {
+                    n.attrs
+                        .insert("source".into(), Value::Text("workspace".into()));
+                }
                 if n.text("source") == "path" {
                     let path = local_path(n).to_string();
                     set(n, "outside", leaves(dir, &path));
@@ -235,6 +255,7 @@ pub fn candidates(
             out.extend(lockfiles_removed(rules, ri, fm, &files, changes));
             continue;
         }
+        let mut reported = HashSet::new();
         for fd in &deltas {
             let Some(fact) = selected(fm, &fd.delta) else {
                 continue;
@@ -256,6 +277,16 @@ pub fn candidates(
             let Some(new_text) = &place.new_text else {
                 continue;
             };
+            // One finding for a package the lockfile holds at several paths (`a/node_modules/x`
+            // and `b/node_modules/x` at one version).
+            let once = (
+                place.index,
+                fact.text("name").to_string(),
+                fact.text("version").to_string(),
+            );
+            if fd.file.kind.role() == Role::Lockfile && !reported.insert(once) {
+                continue;
+            }
             if let Some(m) = raw_match(ri, fact, &fd.delta, place_delta, place) {
                 out.push(semantics::new_side_candidate(
                     rules,

@@ -350,12 +350,15 @@ impl<'r> Engine<'r> {
 
     /// Rules that apply to this file, by language and path.
     fn rules_for(&self, lang: Option<Lang>, path: &str, old_path: Option<&str>) -> Vec<usize> {
+        // Fact rules read only the files an analyzer knows (manifests, lockfiles).
+        let structured = crate::analyzers::FileKind::of(path).is_some();
         self.rules
             .rules
             .iter()
             .enumerate()
             .filter(|(_, r)| {
                 r.applies_to_lang(lang)
+                    && (structured || !matches!(r.matcher, Matcher::Fact(_)))
                     && self.selected(r)
                     && (r.paths.allows(path) || old_path.is_some_and(|p| r.paths.allows(p)))
             })

@@ -158,6 +158,10 @@ fn interpolate(template: &str, m: &RawMatch, text: &str) -> String {
         rest = &after[close + 2..];
     }
     out.push_str(rest);
+    // An empty value between two words (a dependency without a version) leaves two spaces.
+    while out.contains("  ") {
+        out = out.replace("  ", " ");
+    }
     out
 }
 

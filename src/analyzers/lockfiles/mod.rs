@@ -62,7 +62,9 @@ pub fn entries(kind: FileKind, text: &str) -> Result<Vec<Locked<'_>>, String> {
 /// against the hosts the old side used; and the names the new side resolves.
 pub struct Joined {
     pub deltas: Vec<Delta>,
-    pub resolves: HashSet<String>,
+    /// Each name the new side resolves; true when it resolves it as a link to a workspace
+    /// member (npm's `"link": true`).
+    pub resolves: HashMap<String, bool>,
 }
 
 ///
@@ -72,7 +74,7 @@ pub fn join(
     old: Vec<Locked<'_>>,
     new: Vec<Locked<'_>>,
     old_hosts: Option<&HashSet<String>>,
-    resolves: Option<HashSet<String>>,
+    resolves: Option<HashMap<String, bool>>,
 ) -> Joined {
     let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
     for (i, e) in old.iter().enumerate().rev() {
@@ -80,7 +82,21 @@ pub fn join(
     }
     let mut taken = vec![false; old.len()];
     let mut deltas = Vec::new();
-    let resolves = resolves.unwrap_or_else(|| new.iter().map(|e| e.name.to_string()).collect());
+    let resolves = resolves.unwrap_or_else(|| {
+        new.iter()
+            .map(|e| (e.name.to_string(), e.source == "workspace"))
+            .collect()
+    });
+    // A lockfile the change adds has nothing to be compared with: its entries are the
+    // manifest's dependencies, which the manifest's rules judge.
+    let Some(old_hosts) = old_hosts else {
+        return Joined {
+            deltas: Vec::new(),
+            resolves,
+        };
+    };
+    // Each host new to the lockfile is reported once, at its first entry.
+    let mut seen_hosts: HashSet<String> = HashSet::new();
     for n in &new {
         let o = by_key.get_mut(n.key.as_ref()).and_then(Vec::pop);
         if let Some(o) = o {
@@ -89,9 +105,9 @@ pub fn join(
                 continue;
             }
         }
-        let new_host = old_hosts.is_some_and(|hosts| {
-            !n.host.is_empty() && !hosts.contains(&n.host.to_ascii_lowercase())
-        });
+        let host = n.host.to_ascii_lowercase();
+        let new_host =
+            !host.is_empty() && !old_hosts.contains(&host) && seen_hosts.insert(host.clone());
         let mut fact = n.clone().into_fact();
         fact.attrs.insert(
             "new-host".into(),
@@ -233,6 +249,51 @@ pub(crate) fn unreadable(format: &str, why: impl std::fmt::Display) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn entry(name: &'static str, host: &'static str) -> Locked<'static> {
+        Locked {
+            key: Cow::Borrowed(name),
+            name: Cow::Borrowed(name),
+            version: Cow::Borrowed("1.0.0"),
+            ecosystem: "npm",
+            source: "registry",
+            host: Cow::Borrowed(host),
+            integrity: true,
+            install_script: false,
+            span: (0, 0),
+        }
+    }
+
+    #[test]
+    fn a_new_host_is_reported_at_its_first_entry_only() {
+        let hosts: HashSet<String> = ["npm.example.com".to_string()].into();
+        let j = join(
+            vec![entry("a", "npm.example.com")],
+            vec![
+                entry("a", "npm.example.com"),
+                entry("b", "cdn.example.net"),
+                entry("c", "cdn.example.net"),
+            ],
+            Some(&hosts),
+            None,
+        );
+        let flagged: Vec<&str> = j
+            .deltas
+            .iter()
+            .filter_map(|d| d.new.as_ref())
+            .filter(|f| f.text("new-host") == "true")
+            .map(|f| f.text("name"))
+            .collect();
+        assert_eq!(flagged, vec!["b"]);
+        assert_eq!(j.deltas.len(), 2, "a is unchanged");
+    }
+
+    #[test]
+    fn a_lockfile_the_change_adds_has_no_deltas_but_resolves_its_names() {
+        let j = join(Vec::new(), vec![entry("a", "npm.example.com")], None, None);
+        assert!(j.deltas.is_empty());
+        assert_eq!(j.resolves.get("a"), Some(&false));
+    }
 
     #[test]
     fn hosts_leave_credentials_and_ports_out() {

@@ -186,6 +186,7 @@ pub fn pipfile_lock(text: &str) -> Result<Vec<Locked<'static>>, String> {
             let at = text[cursor..]
                 .find(&needle)
                 .map(|i| cursor + i + 1)
+                .or_else(|| text.find(&needle).map(|i| i + 1))
                 .unwrap_or(0);
             cursor = cursor.max(at);
             let (source, url) = if let Some(g) = &e.git {

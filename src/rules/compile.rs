@@ -221,9 +221,12 @@ fn compile_fact(f: &super::schema::RawFact, raw: &RawRule) -> Result<Matcher, Co
     use crate::analyzers::DeltaKind;
     let Some((kind, attrs)) = FACT_KINDS.iter().find(|(k, _)| *k == f.kind) else {
         return Err(
-            CompileError::new("fact", format!("unknown fact kind `{}`", f.kind)).with_help(
-                format!("known kinds: {}", FACT_KINDS.map(|(k, _)| k).join(", ")),
-            ),
+            CompileError::new("fact", format!("unknown fact kind `{}`", f.kind))
+                .at_path(&["kind"])
+                .with_help(format!(
+                    "known kinds: {}",
+                    FACT_KINDS.map(|(k, _)| k).join(", ")
+                )),
         );
     };
     if raw.diff != DiffMode::Added || raw.count.is_some() {
@@ -252,14 +255,20 @@ fn compile_fact(f: &super::schema::RawFact, raw: &RawRule) -> Result<Matcher, Co
             }
         });
     }
-    let check = |m: &BTreeMap<String, super::schema::RawValues>| -> Result<Vec<(String, Vec<String>)>, CompileError> {
+    let check = |m: &BTreeMap<String, super::schema::RawValues>,
+                 block: &str|
+     -> Result<Vec<(String, Vec<String>)>, CompileError> {
         m.iter()
             .map(|(a, v)| {
                 if attrs.contains(&a.as_str()) {
                     Ok((a.clone(), v.list()))
                 } else {
-                    Err(CompileError::new("fact", format!("`{}` facts have no attribute `{a}`", kind))
-                        .with_help(format!("their attributes: {}", attrs.join(", "))))
+                    Err(CompileError::new(
+                        "fact",
+                        format!("`{}` facts have no attribute `{a}`", kind),
+                    )
+                    .at_path(&[block, a])
+                    .with_help(format!("their attributes: {}", attrs.join(", "))))
                 }
             })
             .collect()
@@ -267,14 +276,15 @@ fn compile_fact(f: &super::schema::RawFact, raw: &RawRule) -> Result<Matcher, Co
     Ok(Matcher::Fact(FactMatcher {
         kind,
         deltas,
-        filter: check(&f.filter)?,
-        filter_not: check(&f.filter_not)?,
+        filter: check(&f.filter, "where")?,
+        filter_not: check(&f.filter_not, "where-not")?,
         changed: {
             if let Some(a) = f.changed.iter().find(|a| !attrs.contains(&a.as_str())) {
                 return Err(CompileError::new(
                     "fact",
                     format!("`{kind}` facts have no attribute `{a}`"),
                 )
+                .at_path(&["changed"])
                 .with_help(format!("their attributes: {}", attrs.join(", "))));
             }
             f.changed.clone()
@@ -592,6 +602,7 @@ fn compile_query(
                 "put it inside the pattern's parentheses: `((call) @c (#eq? @c \"eval\"))`, or for an alternation `([(a) (b)] @x (#eq? @x \"y\"))`".into(),
             ),
             inner: Some(at),
+            path: Vec::new(),
         });
     }
     let mut matcher = QueryMatcher::new(src, &raw.languages);

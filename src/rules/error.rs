@@ -10,6 +10,8 @@ pub struct CompileError {
     pub help: Option<String>,
     /// For query errors: the row and column inside the query text (0-based).
     pub inner: Option<(usize, usize)>,
+    /// The keys below `field` the error is about (`where`, `sorce`), when it is deeper.
+    pub path: Vec<String>,
 }
 
 impl CompileError {
@@ -19,7 +21,13 @@ impl CompileError {
             message: message.into(),
             help: None,
             inner: None,
+            path: Vec::new(),
         }
+    }
+
+    pub(crate) fn at_path(mut self, path: &[&str]) -> Self {
+        self.path = path.iter().map(|p| p.to_string()).collect();
+        self
     }
 
     pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {

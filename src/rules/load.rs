@@ -7,6 +7,7 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 
 use super::compile::{compile, CompileError, Rule};
 use super::schema::RuleFile;
+use super::spans::Spans;
 
 /// A rule file that could not be read, parsed or compiled.
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -114,13 +115,37 @@ pub fn load_text(name: &str, src: &str, eager: bool) -> Result<Vec<Rule>, Box<Ru
     })?;
     let mut rules = Vec::with_capacity(file.rules.len());
     let mut search_from = 0;
-    for raw in file.rules {
+    // Positions are only needed for an error; the YAML is parsed for them then.
+    let spans = std::cell::OnceCell::new();
+    for (index, raw) in file.rules.into_iter().enumerate() {
         let id = raw.id.clone();
         let rule_start = find_rule_start(src, &id, search_from);
         search_from = rule_start;
         match compile(raw, name, eager) {
             Ok(rule) => rules.push(rule),
-            Err(e) => return Err(locate_compile_error(name, src, rule_start, &id, e)),
+            Err(e) => {
+                let spans = spans.get_or_init(|| Spans::of(src));
+                let at = |(l, c): (usize, usize)| offset_of(src, l, c);
+                let base = format!("rules[{index}]");
+                let rule_start = spans.value(&base).map_or(rule_start, at);
+                let field = format!("{base}.{}", e.field);
+                let deep = format!("{field}.{}", e.path.join("."));
+                let key_at = spans
+                    .key(&deep)
+                    .filter(|_| !e.path.is_empty())
+                    .or_else(|| spans.key(&field).filter(|_| e.inner.is_none()))
+                    .map(at);
+                return Err(match key_at {
+                    Some(offset) => RuleError::at(
+                        name,
+                        src,
+                        offset,
+                        format!("rule `{id}`: {}", e.message),
+                        e.help,
+                    ),
+                    None => locate_compile_error(name, src, rule_start, &id, e),
+                });
+            }
         }
     }
     Ok(rules)
@@ -273,4 +298,31 @@ pub fn load_path(path: &Path) -> Result<Vec<Rule>, Box<RuleError>> {
         rules.extend(load_text(&name, &text, true)?);
     }
     Ok(rules)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The 1-based line and column an error of `src` points at.
+    fn error_at(src: &str) -> (usize, usize, String) {
+        let e = load_text("r.yaml", src, true).err().expect("an error");
+        (e.line, e.column, e.message.clone())
+    }
+
+    #[test]
+    fn a_rule_that_does_not_compile_points_at_its_key_in_block_and_flow_style() {
+        let head = "rules:\n  - id: my/rule\n    title: T\n    message: m\n    category: dependencies\n    severity: high\n    help: h\n";
+        let block =
+            format!("{head}    fact:\n      kind: dependency\n      where: {{ sorce: git }}\n");
+        let (line, col, text) = error_at(&block);
+        assert_eq!((line, col), (10, 16), "{text}");
+        assert!(text.contains("no attribute `sorce`"), "{text}");
+        let flow = "rules:\n  - {id: my/rule, title: T, message: m, category: dependencies, severity: high, help: h, fact: {kind: dependency, where: {sorce: git}}}\n";
+        let (line, col, _) = error_at(flow);
+        assert_eq!((line, col), (2, 123));
+        let flow_regex = "rules: [{id: my/rule, title: T, message: m, category: auth, severity: high, help: h, regex: \"(\"}]\n";
+        let (line, col, text) = error_at(flow_regex);
+        assert_eq!((line, col), (1, 86), "{text}");
+    }
 }

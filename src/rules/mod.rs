@@ -7,6 +7,7 @@ pub mod load;
 pub mod query;
 pub mod regex_matcher;
 pub mod schema;
+mod spans;
 
 use std::collections::HashSet;
 use std::path::PathBuf;

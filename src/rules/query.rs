@@ -86,6 +86,7 @@ fn compile_for(src: &str, lang: Lang) -> Result<CompiledQuery, CompileError> {
                 "node kinds and fields must exist in the {lang} grammar; `tree-sitter parse FILE` shows a file's tree"
             )),
             inner: Some((e.row, e.column)),
+            path: Vec::new(),
         }
     })?;
     for p in 0..query.pattern_count() {
@@ -98,6 +99,7 @@ fn compile_for(src: &str, lang: Lang) -> Result<CompiledQuery, CompileError> {
                         .into(),
                 ),
                 inner: None,
+                path: Vec::new(),
             });
         }
     }

@@ -1,52 +1,72 @@
 //! Structured facts: what a file *says*, as typed data with exact locations, for the risks that
 //! text matching cannot see (a new dependency, a job's effective token permission, a policy
-//! statement's actions). This is the design note for the dependencies, ci and credentials packs,
-//! and the first of its code: the fact type and the keyed delta that gives facts the same diff
-//! semantics as every other rule.
+//! statement's actions). This is the design note of the layer that the dependencies pack is
+//! built on and the ci and credentials packs will plug into as more fact kinds.
 //!
 //! # The data that flows
 //!
 //! ```text
-//! FileChange ─┬─ text rules (query, regex) ───────────────────────────┐
-//!             └─ FileKind::of(path) → extractor(old), extractor(new)  │
-//!                  → Vec<Fact> per side → delta() → Vec<Delta>        │
-//!                  → fact rules (YAML `fact:` block) → Candidates ────┴→ semantics → Findings
+//! per file, in parallel (engine::scan_file)          change-wide (engine/facts.rs)
+//! FileChange ─┬─ text rules (query, regex) ─────────────────────────────────────┐
+//!             └─ FileKind::of(path)                                             │
+//!                  manifest/config: extract(old), extract(new) → delta()        │
+//!                  lockfile: lockfiles::changed_entries(old, new) → Joined      │
+//!                  → FileFacts { deltas, resolves, texts } ──→ judge across files:
+//!                       `locked` (a lockfile of the folder or above resolves it),
+//!                       workspace links, `outside`/`path`, where a lockfile
+//!                       finding lands, lockfiles deleted → fact rules → Candidates
+//!                                                                   ─┴→ semantics → Findings
 //! ```
 //!
-//! - **Who owns what.** `src/analyzers/` turns one side of one file into facts and knows
-//!   nothing of rules, the engine or reports (it imports only `finding`-free std types). The
-//!   engine (`engine/facts.rs`, next) runs the extractors a selected rule needs, in the same
-//!   per-file parallel pass as the text rules, each side parsed at most once, and only for files
-//!   that pass the rule's path and literal prefilters. Rules (`rules/`) own the YAML `fact:`
-//!   block, validated by the schema at load time like `query:` and `regex:`.
-//! - **A fact** has a kind (`dependency`, `package-index`, `install-script`, later
-//!   `job-permission`, `trigger`, `action-use`, `policy-statement`, `role-binding`, …), a
-//!   line-free **key** that is its identity (`[npm, prod, lodash]`, `[job build, contents]`),
+//! - **Who owns what.** `src/analyzers/` turns one side of one file into facts (and a
+//!   lockfile's two sides into deltas) and knows nothing of rules, the engine or reports.
+//!   `kind.rs` names the files it reads, with their ecosystem, role and size limit; one module
+//!   per format (`deps.rs` package.json and Cargo.toml, `requirements.rs`, `python.rs`,
+//!   `golang.rs`, `registries.rs`, `lockfiles/`). The engine (`engine/facts.rs`) reads each
+//!   side once, in the per-file parallel pass, only for files an analyzer knows and only when
+//!   a fact rule is selected, and judges what needs several files in one change-wide step.
+//!   Rules (`rules/`) own the YAML `fact:` block, checked at load time (`FACT_KINDS` in
+//!   `rules/compile.rs` lists each kind's attributes; an unknown one is an error at its
+//!   line and column).
+//! - **A fact** has a kind (`dependency`, `package-index`, `install-script`, `locked-package`,
+//!   `lockfile`, `override`, `hash-pinning`; next `job-permission`, `trigger`, `action-use`,
+//!   `policy-statement`, `role-binding`, …), a line-free **key** that is its identity
+//!   (`[npm, lodash]`, `[npm, node_modules/a/node_modules/b]`, `[job build, contents]`),
 //!   attributes (strings, or lists of strings), a primary byte span (the name or key in the
 //!   file) and related spans (the block that gives it its value).
 //! - **The delta** joins old and new facts of one file by (kind, key): `added`, `removed`,
 //!   `changed` (same key, other attributes: a version bump, a permission widened) or
 //!   `unchanged`. Keys hold no line numbers, so a dependency that moves inside a manifest, or a
-//!   re-sorted or re-indented file, is `unchanged`; a rename maps the old path first. Facts whose
-//!   identity is not tied to a path (a Terraform address, a Kubernetes kind/namespace/name) will
-//!   be joined over the whole change, as the multiset of the text rules is, so a statement moved
-//!   between files reports nothing either.
+//!   re-sorted or re-indented file, is `unchanged`. A key repeated on a side (one package in
+//!   two groups) pairs identical facts first, then the same section, then in order. The
+//!   presence of a lockfile is joined over the whole change by (ecosystem, folder), so
+//!   trading one lockfile for another in a folder removes nothing; facts whose identity is not
+//!   tied to a path (a Terraform address, a Kubernetes kind/namespace/name) will be joined the
+//!   same way.
+//! - **Lockfiles in proportion to the change** (`lockfiles/blocks.rs`): both sides are cut
+//!   into the entry blocks their package manager writes; blocks with the same text on both
+//!   sides are unchanged entries and are not parsed; the rest are parsed by the format's own
+//!   parser and placed back. Only changed entries become facts.
 //! - **Rules select deltas**, e.g.
-//!   `fact: { kind: dependency, delta: [added], where: { source: [git, url, path] } }`,
-//!   with messages interpolating attributes (`{{name}}`, `{{before.version}}`). Derived
-//!   judgements that a rule could get wrong (effective permissions, lookalike-of a popular
-//!   package, an untrusted checkout) are attributes computed in Rust, not YAML logic.
-//! - **Fingerprint** of a fact finding: rule id, fact kind, key, delta kind and the attributes
-//!   the rule reads; never a line.
-//! - **Location**: the primary span when it lies on an added line, else a related span on an
-//!   added line, else the old span mapped into the new file (GitHub shows a pull-request alert
-//!   only on lines of the diff). A dependency found through a lockfile is reported at the
-//!   manifest line when it is direct.
+//!   `fact: { kind: dependency, delta: [added], where: { source: [git, url] } }`, with messages
+//!   interpolating attributes (`{{name}}`, `{{before.version}}`). A `changed` delta is
+//!   reported when the change made the fact pass the filters, unless `changed:` names the
+//!   attributes whose change counts. Judgements a rule could get wrong (lookalike-of a popular
+//!   package, popular, pinned, locked, a host new to the lockfile, a path outside the
+//!   repository; next: effective permissions, an untrusted checkout) are attributes computed
+//!   in Rust, not YAML logic.
+//! - **Location**: the fact's span in the new file; a removal at the place in the new file
+//!   where it was; a lockfile entry of a dependency the change declared in a manifest, at that
+//!   manifest line; a deleted lockfile, in the base text (GitHub shows a pull-request alert
+//!   only on lines of the diff).
 //! - **Failure**: an extractor that cannot parse a side returns an error that becomes a
-//!   notification for that file; its text rules still run. No extractor panics (fuzzed later).
-//! - **Parsers keep spans**: the tree-sitter grammars already in the build, or span-preserving
-//!   crates (`toml_edit`/`toml-span`, `serde_json` with a line index for big lockfiles, a span
-//!   YAML parser). Each file kind gets its own size limit (lockfiles are often over 2 MiB).
+//!   notification for that file (saying when it is the side before the change); its text rules
+//!   still run. No extractor panics on any input.
+//! - **Parsers keep spans** where they can: the tree-sitter grammars already in the build,
+//!   `toml`'s spanned tables, `pep508_rs`; for lockfiles, fast parsers without spans
+//!   (`serde_json`, `yarn-lock-parser`, `serde_yaml`, `toml`) and one pass over the text for
+//!   the entries' lines, exact because package managers write one entry header a line.
+//!   Lockfiles have their own size limit (64 MiB; text rules keep theirs).
 
 pub mod deps;
 pub mod golang;

@@ -3,9 +3,9 @@
 //! The data flows one way: a change source (`source`) builds a `ChangeSet`; the `engine` runs
 //! the compiled `rules` over both sides of each file and applies the diff semantics; the
 //! resulting `Finding`s are plain data that `report` turns into human, JSON, SARIF or GitHub
-//! output. `cli` wires the steps together for the binary. `analyzers` (structured facts of
-//! manifests, workflows and policies, for the dependencies, ci and credentials packs) holds the
-//! design of that layer and its keyed delta; its extractors are the next packs' work.
+//! output. `cli` wires the steps together for the binary. `analyzers` turns manifests, lockfiles
+//! and package-manager configuration into typed facts with exact locations (the dependencies
+//! pack; the ci and credentials packs will add their kinds), and holds the design of that layer.
 
 pub mod analyzers;
 pub mod checksum;

@@ -102,7 +102,8 @@ pub(crate) fn json_pairs<'t>(obj: Node<'t>, src: &[u8]) -> Vec<(String, (usize, 
     out
 }
 
-fn fact(
+/// A fact whose attributes are all text.
+pub(crate) fn fact(
     kind: &'static str,
     key: Vec<String>,
     attrs: &[(&str, String)],

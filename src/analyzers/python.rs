@@ -40,7 +40,7 @@ use toml::de::{DeTable, DeValue};
 use toml::Spanned;
 
 use super::requirements::{normalize, without_credentials};
-use super::{Fact, Value};
+use super::Fact;
 
 pub(crate) type Span = (usize, usize);
 
@@ -128,24 +128,7 @@ pub(crate) fn elements<'a, 'i>(v: &'a Spanned<DeValue<'i>>) -> &'a [Spanned<DeVa
     v.get_ref().as_array().map_or(&[][..], |a| &a[..])
 }
 
-pub(crate) fn text_fact(
-    kind: &'static str,
-    key: Vec<String>,
-    attrs: &[(&str, String)],
-    span: Span,
-    related: Vec<Span>,
-) -> Fact {
-    Fact {
-        kind,
-        key,
-        attrs: attrs
-            .iter()
-            .map(|(k, v)| (k.to_string(), Value::Text(v.clone())))
-            .collect::<BTreeMap<_, _>>(),
-        span,
-        related,
-    }
-}
+pub(crate) use super::deps::fact as text_fact;
 
 /// Facts in (kind, key, attributes) order: a key that repeats is then paired the same way by
 /// the delta whatever order the file lists it in.

@@ -761,6 +761,7 @@ fn name_span_in(spec: &str, at: usize, name: &str) -> Span {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analyzers::Value;
 
     /// (kind, key, section or option, version or url, source or name)
     fn summary(facts: &[Fact]) -> Vec<(String, String, String, String, String)> {

@@ -174,3 +174,48 @@ fn the_dependencies_pack_reads_only_manifests_and_lockfiles() {
     );
     assert_eq!(run.findings().len(), 1);
 }
+
+#[test]
+fn a_first_lockfile_reports_the_install_script_of_a_dependency_the_change_adds() {
+    let r = common::repo_with(&[(
+        "package.json",
+        "{\n  \"dependencies\": {\n    \"ms\": \"^2.1.3\"\n  }\n}\n",
+    )]);
+    r.write(
+        "package.json",
+        "{\n  \"dependencies\": {\n    \"ms\": \"^2.1.3\",\n    \"esbuild\": \"^0.24.0\"\n  }\n}\n",
+    );
+    // ms already had its script before (it was installed without a lockfile): not the change's
+    r.write(
+        "package-lock.json",
+        "{\n  \"lockfileVersion\": 3,\n  \"packages\": {\n    \"\": {\n      \"dependencies\": {\n        \"esbuild\": \"^0.24.0\",\n        \"ms\": \"^2.1.3\"\n      }\n    },\n    \"node_modules/esbuild\": {\n      \"version\": \"0.24.0\",\n      \"integrity\": \"sha512-AAAA\",\n      \"hasInstallScript\": true\n    },\n    \"node_modules/ms\": {\n      \"version\": \"2.1.3\",\n      \"integrity\": \"sha512-BBBB\",\n      \"hasInstallScript\": true\n    }\n  }\n}\n",
+    );
+    r.commit_all("add esbuild and a lockfile");
+    let run = r.scan(&[
+        "scan",
+        "--base",
+        "HEAD~1",
+        "--format",
+        "json",
+        "--fail-on",
+        "never",
+    ]);
+    let got = run.findings();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "dependencies/lockfile-install-script".to_string(),
+                "package.json".to_string(),
+                4
+            ),
+            (
+                "dependencies/new-dependency".to_string(),
+                "package.json".to_string(),
+                4
+            ),
+        ],
+        "{}",
+        run.stdout
+    );
+}

@@ -413,7 +413,7 @@ fn index_fact(
 /// `[[tool.poetry.source]]`, `[[tool.uv.index]]` and Pipfile `[[source]]`: tables with a name
 /// and a URL.
 fn named_sources(text: &str, v: &Spanned<DeValue<'_>>, option: &str, out: &mut Vec<Fact>) {
-    for e in elements(v) {
+    for (position, e) in elements(v).iter().enumerate() {
         let Some(t) = e.get_ref().as_table() else {
             continue;
         };
@@ -424,7 +424,7 @@ fn named_sources(text: &str, v: &Spanned<DeValue<'_>>, option: &str, out: &mut V
         let name_text = name.and_then(|n| n.get_ref().as_str()).map(str::to_string);
         let identity = match (&name_text, option) {
             (Some(n), _) => n.clone(),
-            (None, "uv-index") => url_text.clone(),
+            (None, "uv-index" | "pipfile-source") => url_text.clone(),
             (None, _) => String::new(),
         };
         let span = match (name, url) {
@@ -465,9 +465,9 @@ fn named_sources(text: &str, v: &Spanned<DeValue<'_>>, option: &str, out: &mut V
                     Some(DeValue::String(s)) => attrs.push(("verify-ssl", s.to_string())),
                     _ => {}
                 }
-                // pipenv's default source is named `pypi`; Pipfiles before 2018 wrote it
-                // without a name.
-                if matches!(name_text.as_deref(), Some("pypi") | None) {
+                // pipenv writes its default source first, named `pypi` (unnamed in Pipfiles
+                // before 2018); a later source is another index, whatever its name.
+                if position == 0 && matches!(name_text.as_deref(), Some("pypi") | None) {
                     attrs.push(("default", "true".into()));
                 }
             }

@@ -87,7 +87,7 @@ pub fn extract(
                 old.as_ref().map(|o| o.text.as_str()),
                 &new.text,
             );
-            // (which side failed is not known here: the lockfile as it is now is the usual one)
+            // (a side before the change says so in its message)
             let joined = unreadable(joined, &f.path, false, notes)?;
             resolves = Some(joined.resolves);
             joined.deltas
@@ -272,6 +272,10 @@ pub fn candidates(
                 });
             let (place, place_delta) = match at_manifest {
                 Some(m) => (m.file, &m.delta),
+                // A lockfile the change adds speaks only of the dependencies it added.
+                None if fd.file.kind.role() == Role::Lockfile && fd.file.old_text.is_none() => {
+                    continue;
+                }
                 None => (fd.file, &fd.delta),
             };
             let Some(new_text) = &place.new_text else {

@@ -274,7 +274,7 @@ fn parse_blocks(
 pub fn changed_entries(kind: FileKind, old: Option<&str>, new: &str) -> Result<Joined, String> {
     let whole = || -> Result<Joined, String> {
         let old_entries = match old {
-            Some(o) => Some(entries(kind, o)?),
+            Some(o) => Some(entries(kind, o).map_err(|e| format!("before the change, {e}"))?),
             None => None,
         };
         let hosts = old_entries.as_ref().map(|o| {
@@ -311,7 +311,8 @@ pub fn changed_entries(kind: FileKind, old: Option<&str>, new: &str) -> Result<J
         .iter()
         .map(|b| (b.name.to_string(), b.text.contains("\"link\": true")))
         .collect();
-    let old_entries = parse_blocks(kind, &old_cut, &old_pick)?;
+    let old_entries =
+        parse_blocks(kind, &old_cut, &old_pick).map_err(|e| format!("before the change, {e}"))?;
     let new_entries = parse_blocks(kind, &new_cut, &new_pick)?;
     Ok(join(
         old_entries,

@@ -87,13 +87,25 @@ pub fn join(
             .map(|e| (e.name.to_string(), e.source == "workspace"))
             .collect()
     });
-    // A lockfile the change adds has nothing to be compared with: its entries are the
-    // manifest's dependencies, which the manifest's rules judge.
+    // A lockfile the change adds has nothing to compare with: only what it records of a
+    // package beyond the manifest (an install script) can be said, and the engine says it
+    // only of a dependency the change added to a manifest.
     let Some(old_hosts) = old_hosts else {
-        return Joined {
-            deltas: Vec::new(),
-            resolves,
-        };
+        let deltas = new
+            .into_iter()
+            .filter(|e| e.install_script)
+            .map(|e| {
+                let mut fact = e.into_fact();
+                fact.attrs
+                    .insert("new-host".into(), Value::Text("false".into()));
+                Delta {
+                    kind: DeltaKind::Added,
+                    old: None,
+                    new: Some(fact),
+                }
+            })
+            .collect();
+        return Joined { deltas, resolves };
     };
     // Each host new to the lockfile is reported once, at its first entry.
     let mut seen_hosts: HashSet<String> = HashSet::new();
@@ -289,9 +301,22 @@ mod tests {
     }
 
     #[test]
-    fn a_lockfile_the_change_adds_has_no_deltas_but_resolves_its_names() {
-        let j = join(Vec::new(), vec![entry("a", "npm.example.com")], None, None);
-        assert!(j.deltas.is_empty());
+    fn a_lockfile_the_change_adds_gives_only_its_install_scripts() {
+        let mut b = entry("b", "npm.example.com");
+        b.install_script = true;
+        let j = join(
+            Vec::new(),
+            vec![entry("a", "npm.example.com"), b],
+            None,
+            None,
+        );
+        let added: Vec<&str> = j
+            .deltas
+            .iter()
+            .filter_map(|d| d.new.as_ref())
+            .map(|f| f.text("name"))
+            .collect();
+        assert_eq!(added, vec!["b"]);
         assert_eq!(j.resolves.get("a"), Some(&false));
     }
 

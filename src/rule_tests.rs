@@ -64,6 +64,17 @@ fn run_one(set: &RuleSet, rule: &Rule, ex: &crate::rules::compile::Example) -> u
         }],
         notifications: Vec::new(),
         repo: None,
+        context: ex
+            .beside
+            .iter()
+            .map(|(path, text)| FileChange {
+                path: path.clone(),
+                old_path: None,
+                old: Content::Absent,
+                new: Content::Bytes(text.clone().into_bytes()),
+                hunks: None,
+            })
+            .collect(),
     };
     engine::scan(&changes, set, ScanOptions::default())
         .findings

@@ -219,3 +219,57 @@ fn a_first_lockfile_reports_the_install_script_of_a_dependency_the_change_adds()
         run.stdout
     );
 }
+
+#[test]
+fn the_projects_lockfile_is_asked_even_when_the_change_leaves_it_alone() {
+    let lock = "{\n  \"lockfileVersion\": 3,\n  \"packages\": {\n    \"\": {},\n    \"node_modules/express\": {\n      \"version\": \"4.19.2\"\n    }\n  }\n}\n";
+    let manifest = |extra: &str| {
+        format!("{{\n  \"dependencies\": {{\n    \"express\": \"^4.19.2\"{extra}\n  }}\n}}\n")
+    };
+    let r = common::repo_with(&[
+        ("web/package.json", &manifest("")),
+        ("package-lock.json", lock),
+    ]);
+    // uncommitted, staged, and committed: the lockfile at the root (a workspace's) is read
+    r.write(
+        "web/package.json",
+        &manifest(",\n    \"express-jwt-session-guardian\": \"^1.0.0\""),
+    );
+    let ids = |run: common::Run| -> Vec<String> {
+        run.findings().into_iter().map(|(id, _, _)| id).collect()
+    };
+    let want = vec![
+        "dependencies/new-dependency".to_string(),
+        "dependencies/unknown-package".to_string(),
+    ];
+    assert_eq!(
+        ids(r.scan(&["scan", "--format", "json", "--fail-on", "never"])),
+        want
+    );
+    r.git(&["add", "-A"]);
+    assert_eq!(
+        ids(r.scan(&["scan", "--staged", "--format", "json", "--fail-on", "never"])),
+        want
+    );
+    r.commit_all("add a name");
+    let run = r.scan(&["scan", "--base", "HEAD~1", "--format", "json"]);
+    assert_eq!(run.code, 1, "high: fails a default scan");
+    assert_eq!(ids(run), want);
+
+    // without any lockfile, the same name is a note that does not fail the scan
+    let r = common::repo_with(&[("requirements.txt", "django==5.1.4\n")]);
+    r.write(
+        "requirements.txt",
+        "django==5.1.4\ndjango-secure-auth-helpers==0.3.1\n",
+    );
+    r.commit_all("add");
+    let run = r.scan(&["scan", "--base", "HEAD~1", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert_eq!(
+        ids(run),
+        vec![
+            "dependencies/new-dependency".to_string(),
+            "dependencies/unknown-package-unlocked".to_string()
+        ]
+    );
+}

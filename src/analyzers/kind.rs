@@ -85,6 +85,22 @@ impl FileKind {
         }
     }
 
+    /// The file names of the lockfiles an ecosystem's package managers write.
+    pub fn lockfile_names(ecosystem: &str) -> &'static [&'static str] {
+        match ecosystem {
+            "npm" => &[
+                "package-lock.json",
+                "npm-shrinkwrap.json",
+                "yarn.lock",
+                "pnpm-lock.yaml",
+            ],
+            "pypi" => &["poetry.lock", "uv.lock", "Pipfile.lock"],
+            "cargo" => &["Cargo.lock"],
+            "go" => &["go.sum"],
+            _ => &[],
+        }
+    }
+
     /// The largest side the analyzers read. Lockfiles of real projects are often tens of
     /// megabytes (a monorepo's `package-lock.json`); manifests are small, and a huge one is
     /// more likely generated data than a manifest.

@@ -64,6 +64,7 @@ fn read_changes(input: &Input, cwd: &Path) -> miette::Result<Vec<ChangeSet>> {
                 files: Vec::new(),
                 notifications: Vec::new(),
                 repo: None,
+                context: Vec::new(),
             });
         }
         return Ok(sets);

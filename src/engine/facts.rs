@@ -32,8 +32,10 @@ use crate::source::{ChangeSet, FileChange};
 /// One structured file of the change, kept from the per-file pass: its facts joined across
 /// the change, and its texts, where findings are placed.
 pub struct FileFacts {
-    /// The file's index in the change.
+    /// The file's index in the change (`usize::MAX` for a context file, which is never a
+    /// finding's place).
     pub index: usize,
+    pub path: String,
     pub kind: FileKind,
     /// Every fact of a manifest or configuration by its delta; a lockfile's entries only when
     /// they changed.
@@ -44,6 +46,22 @@ pub struct FileFacts {
     pub old_text: Option<SideText>,
     pub new_text: Option<SideText>,
     pub changes: LineChanges,
+}
+
+/// A lockfile the change leaves alone, beside a changed manifest: only the names it resolves.
+pub fn context(c: &FileChange, text: &SideText) -> Option<FileFacts> {
+    let kind = FileKind::of(&c.path).filter(|k| k.role() == Role::Lockfile)?;
+    let resolves = analyzers::lockfiles::names(kind, &text.text).ok()?;
+    Some(FileFacts {
+        index: usize::MAX,
+        path: c.path.clone(),
+        kind,
+        deltas: Vec::new(),
+        resolves: Some(resolves),
+        old_text: None,
+        new_text: None,
+        changes: LineChanges::all_added(),
+    })
 }
 
 /// A note for a side that does not parse (`before`: the side before the change).
@@ -103,6 +121,7 @@ pub fn extract(
     };
     Some(FileFacts {
         index,
+        path: f.path.clone(),
         kind,
         deltas,
         resolves,
@@ -186,7 +205,9 @@ pub fn candidates(
     files: Vec<FileFacts>,
     changes: &ChangeSet,
 ) -> Vec<Candidate> {
-    let path = |ff: &FileFacts| changes.files[ff.index].path.as_str();
+    fn path(ff: &FileFacts) -> &str {
+        ff.path.as_str()
+    }
     // What each lockfile of the change resolves, after the change: (ecosystem, folder, names).
     let resolved: Vec<(&'static str, &str, &HashMap<String, bool>)> = files
         .iter()
@@ -205,12 +226,19 @@ pub fn candidates(
                 .flatten();
             for n in sides.filter(|n| n.kind == "dependency") {
                 let name = n.text("name").to_string();
-                let resolution = resolved.iter().find_map(|(e, d, names)| {
-                    (*e == eco && holds(d, dir))
-                        .then(|| names.get(&name))
-                        .flatten()
-                });
-                set(n, "locked", resolution.is_some());
+                let mut covering = resolved
+                    .iter()
+                    .filter(|(e, d, _)| *e == eco && holds(d, dir))
+                    .peekable();
+                let covered = covering.peek().is_some();
+                let resolution = covering.find_map(|(_, _, names)| names.get(&name));
+                // `none`: no lockfile of the project, in the change or beside it, to ask.
+                let locked = match (resolution, covered) {
+                    (Some(_), _) => "true",
+                    (None, true) => "false",
+                    (None, false) => "none",
+                };
+                n.attrs.insert("locked".into(), Value::Text(locked.into()));
                 // npm links a workspace's own packages, whatever range names them.
                 if resolution == Some(&true) && n.text("source") == "registry" {
                     n.attrs
@@ -395,7 +423,9 @@ fn lockfiles_removed(
     files: &[FileFacts],
     changes: &ChangeSet,
 ) -> Vec<Candidate> {
-    let path = |ff: &FileFacts| changes.files[ff.index].path.as_str();
+    fn path(ff: &FileFacts) -> &str {
+        ff.path.as_str()
+    }
     let key = |ff: &FileFacts| (ff.kind.ecosystem(), dir_of(path(ff)).to_string());
     let still: HashSet<(&str, String)> = files
         .iter()

@@ -263,7 +263,18 @@ impl<'r> Engine<'r> {
             .filter(|(_, r)| matches!(r.matcher, Matcher::Fact(_)) && self.selected(r))
             .map(|(i, _)| i)
             .collect();
-        if !file_facts.is_empty() {
+        if !file_facts.is_empty() && !fact_rules.is_empty() {
+            // Lockfiles the change left alone, read for what they resolve.
+            let limit = 64 * 1024 * 1024;
+            let context: Vec<facts::FileFacts> = changes
+                .context
+                .par_iter()
+                .filter_map(|c| {
+                    let t = load(&c.new, limit).ok()??;
+                    facts::context(c, &t.text)
+                })
+                .collect();
+            file_facts.extend(context);
             candidates.extend(facts::candidates(
                 self.rules,
                 &fact_rules,

@@ -318,6 +318,8 @@ pub struct Example {
     pub before: Option<String>,
     pub after: Option<String>,
     pub path: String,
+    /// Unchanged files beside it: (path, text).
+    pub beside: Vec<(String, String)>,
 }
 
 fn valid_id(id: &str) -> bool {
@@ -464,16 +466,19 @@ pub fn compile(raw: RawRule, origin: &str, eager: bool) -> Result<Rule, CompileE
                     before: None,
                     after: Some(s.clone()),
                     path: default_path.clone(),
+                    beside: Vec::new(),
                 },
                 RawExample::Change {
                     before,
                     after,
                     path,
+                    beside,
                 } => Example {
                     should_match,
                     before: before.clone(),
                     after: after.clone(),
                     path: path.clone().unwrap_or_else(|| default_path.clone()),
+                    beside: beside.clone().into_iter().collect(),
                 },
             });
         }

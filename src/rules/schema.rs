@@ -79,6 +79,10 @@ pub enum RawExample {
         /// The file's path; defaults to `example.<ext>` of the rule's first language.
         #[serde(default)]
         path: Option<String>,
+        /// Files the change leaves as they are, by path (a lockfile beside a manifest): what
+        /// a fact rule may read to judge the change.
+        #[serde(default)]
+        beside: BTreeMap<String, String>,
     },
 }
 

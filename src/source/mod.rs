@@ -82,6 +82,10 @@ pub struct ChangeSet {
     /// Files the source could not read, and why.
     pub notifications: Vec<Notification>,
     pub repo: Option<RepoInfo>,
+    /// Files the change leaves alone that the analyzers read to judge it: the lockfiles beside
+    /// (or above) a changed manifest, as they are on the new side. Only their new side is set;
+    /// no rule reports anything in them.
+    pub context: Vec<FileChange>,
 }
 
 /// A path made repository-relative with `/` separators.

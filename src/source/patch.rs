@@ -369,6 +369,7 @@ pub fn from_patch(root: &Path, text: &str, what: &str) -> Result<ChangeSet, Patc
         files,
         notifications,
         repo: None,
+        context: Vec::new(),
     })
 }
 

@@ -86,6 +86,7 @@ pub fn collect(root: &Path, paths: &[PathBuf]) -> ChangeSet {
         files,
         notifications,
         repo: None,
+        context: Vec::new(),
     }
 }
 

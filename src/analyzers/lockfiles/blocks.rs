@@ -10,7 +10,7 @@
 //! whole, as `entries` does.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::{entries, host_of, join, Joined, Locked};
 use crate::analyzers::requirements::normalize;
@@ -270,6 +270,20 @@ fn parse_blocks(
         .collect())
 }
 
+/// The names of a side's entries, read off its blocks (`None`: not the package manager's layout).
+pub fn names(kind: FileKind, text: &str) -> Option<HashMap<String, bool>> {
+    let cut = cut(kind, text)?;
+    Some(resolved_names(&cut))
+}
+
+/// Each entry's name, and whether it is an npm link to a workspace member.
+fn resolved_names(cut: &Cut<'_>) -> HashMap<String, bool> {
+    cut.blocks
+        .iter()
+        .map(|b| (b.name.to_string(), b.text.contains("\"link\": true")))
+        .collect()
+}
+
 /// Both sides of a changed lockfile joined, parsing only the entries whose text changed.
 pub fn changed_entries(kind: FileKind, old: Option<&str>, new: &str) -> Result<Joined, String> {
     let whole = || -> Result<Joined, String> {
@@ -305,12 +319,7 @@ pub fn changed_entries(kind: FileKind, old: Option<&str>, new: &str) -> Result<J
     let old_pick: Vec<usize> = (0..old_cut.blocks.len())
         .filter(|&i| !new_texts.contains(old_cut.blocks[i].text))
         .collect();
-    // (npm's workspace links are entries with `"link": true`)
-    let resolves = new_cut
-        .blocks
-        .iter()
-        .map(|b| (b.name.to_string(), b.text.contains("\"link\": true")))
-        .collect();
+    let resolves = resolved_names(&new_cut);
     let old_entries =
         parse_blocks(kind, &old_cut, &old_pick).map_err(|e| format!("before the change, {e}"))?;
     let new_entries = parse_blocks(kind, &new_cut, &new_pick)?;

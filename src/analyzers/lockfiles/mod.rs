@@ -57,6 +57,18 @@ pub fn entries(kind: FileKind, text: &str) -> Result<Vec<Locked<'_>>, String> {
     }
 }
 
+/// The names a lockfile resolves (true: as a link to a workspace member), read off its
+/// entry blocks where it has the package manager's layout, else parsed.
+pub fn names(kind: FileKind, text: &str) -> Result<HashMap<String, bool>, String> {
+    if let Some(n) = blocks::names(kind, text) {
+        return Ok(n);
+    }
+    Ok(entries(kind, text)?
+        .into_iter()
+        .map(|e| (e.name.into_owned(), e.source == "workspace"))
+        .collect())
+}
+
 /// A lockfile's two sides joined by entry: only what changed becomes a fact (a big lockfile
 /// has tens of thousands of entries, and a change touches a few), with `new-host` judged
 /// against the hosts the old side used; and the names the new side resolves.

@@ -71,6 +71,7 @@ impl Repo {
                 files,
                 notifications: Vec::new(),
                 repo: None,
+                context: Vec::new(),
             },
             commits,
         })

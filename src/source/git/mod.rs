@@ -380,13 +380,131 @@ impl Repo {
             });
         }
         files.sort_by(|a, b| a.path.cmp(&b.path));
+        let context = self.context_lockfiles(&files, &kind)?;
         Ok(ChangeSet {
             root: self.root.clone(),
             kind,
             files,
             notifications,
             repo: None,
+            context,
         })
+    }
+
+    /// The lockfiles, as they are on the new side, in the folder of each changed manifest and
+    /// the folders above it (a workspace's lockfile is at its root), that the change itself
+    /// does not touch: whether they resolve a new dependency is what tells a package that was
+    /// installed from a name that only was written down.
+    fn context_lockfiles(
+        &self,
+        files: &[FileChange],
+        kind: &ChangeKind,
+    ) -> Result<Vec<FileChange>, GitError> {
+        use crate::analyzers::{FileKind, Role};
+        let changed: std::collections::HashSet<&str> =
+            files.iter().map(|f| f.path.as_str()).collect();
+        let mut wanted = std::collections::BTreeSet::new();
+        for f in files.iter().filter(|f| !f.new.is_absent()) {
+            let Some(k) = FileKind::of(&f.path).filter(|k| k.role() == Role::Manifest) else {
+                continue;
+            };
+            let mut dir = f.path.rsplit_once('/').map_or("", |(d, _)| d);
+            loop {
+                for name in FileKind::lockfile_names(k.ecosystem()) {
+                    let p = if dir.is_empty() {
+                        name.to_string()
+                    } else {
+                        format!("{dir}/{name}")
+                    };
+                    if !changed.contains(p.as_str()) {
+                        wanted.insert(p);
+                    }
+                }
+                if dir.is_empty() {
+                    break;
+                }
+                dir = dir.rsplit_once('/').map_or("", |(d, _)| d);
+            }
+        }
+        if wanted.is_empty() {
+            return Ok(Vec::new());
+        }
+        let context = |path: String, new: Content| FileChange {
+            path,
+            old_path: None,
+            old: Content::Absent,
+            new,
+            hunks: None,
+        };
+        let rev = match kind {
+            ChangeKind::Range { head, .. } => head.clone(),
+            ChangeKind::Staged => String::new(), // `:path` names the index's entry
+            _ => {
+                return Ok(wanted
+                    .into_iter()
+                    .filter(|p| self.root.join(p).is_file())
+                    .map(|p| {
+                        let disk = Content::Disk(self.root.join(&p));
+                        context(p, disk)
+                    })
+                    .collect())
+            }
+        };
+        let names: Vec<String> = wanted.iter().map(|p| format!("{rev}:{p}")).collect();
+        let blobs = self.read_objects(&names)?;
+        Ok(wanted
+            .into_iter()
+            .zip(blobs)
+            .filter_map(|(p, b)| Some(context(p, Content::Bytes(b?))))
+            .collect())
+    }
+
+    /// Objects by name (`rev:path`), in order; `None` for one git does not have.
+    fn read_objects(&self, names: &[String]) -> Result<Vec<Option<Vec<u8>>>, GitError> {
+        let mut child = self
+            .git
+            .command(&["cat-file", "--batch"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| GitError::Spawn(e.to_string()))?;
+        let input: String = names.iter().map(|n| format!("{n}\n")).collect();
+        let mut stdin = child.stdin.take().expect("piped");
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(input.as_bytes());
+        });
+        let mut data = Vec::new();
+        child
+            .stdout
+            .take()
+            .expect("piped")
+            .read_to_end(&mut data)
+            .map_err(|e| GitError::Spawn(e.to_string()))?;
+        let _ = writer.join();
+        let _ = child.wait();
+        let mut out = Vec::with_capacity(names.len());
+        let mut pos = 0;
+        while pos < data.len() && out.len() < names.len() {
+            let Some(nl) = data[pos..].iter().position(|&b| b == b'\n') else {
+                break;
+            };
+            let header = String::from_utf8_lossy(&data[pos..pos + nl]).into_owned();
+            pos += nl + 1;
+            let mut parts = header.rsplitn(3, ' ');
+            let last = parts.next().unwrap_or_default();
+            if last == "missing" || last == "ambiguous" {
+                out.push(None);
+                continue;
+            }
+            let size: usize = last.parse().unwrap_or(0);
+            let is_blob = parts.next() == Some("blob");
+            let end = (pos + size).min(data.len());
+            out.push(is_blob.then(|| data[pos..end].to_vec()));
+            pos = end + 1;
+        }
+        out.resize(names.len(), None);
+        Ok(out)
     }
 
     fn read_blobs(&self, shas: &[String]) -> Result<HashMap<String, Vec<u8>>, GitError> {

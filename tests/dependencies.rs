@@ -233,7 +233,7 @@ fn the_projects_lockfile_is_asked_even_when_the_change_leaves_it_alone() {
     // uncommitted, staged, and committed: the lockfile at the root (a workspace's) is read
     r.write(
         "web/package.json",
-        &manifest(",\n    \"express-jwt-session-guardian\": \"^1.0.0\""),
+        manifest(",\n    \"express-jwt-session-guardian\": \"^1.0.0\""),
     );
     let ids = |run: common::Run| -> Vec<String> {
         run.findings().into_iter().map(|(id, _, _)| id).collect()

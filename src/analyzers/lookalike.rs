@@ -39,7 +39,12 @@ impl Popular {
             .collect();
         Popular {
             all: names.iter().copied().collect(),
-            bases: names.iter().map(|n| canonical(ecosystem, n)).collect(),
+            // (only Go's canonical form differs from the list's own spelling)
+            bases: if ecosystem == "go" {
+                names.iter().map(|n| canonical(ecosystem, n)).collect()
+            } else {
+                HashSet::new()
+            },
             targets: names
                 .iter()
                 .take(TARGETS)

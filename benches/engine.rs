@@ -49,6 +49,7 @@ fn changeset(files: Vec<FileChange>) -> ChangeSet {
         files,
         notifications: Vec::new(),
         repo: None,
+        context: Vec::new(),
     }
 }
 

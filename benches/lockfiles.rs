@@ -185,6 +185,7 @@ fn bench(c: &mut Criterion) {
         ],
         notifications: Vec::new(),
         repo: None,
+        context: Vec::new(),
     };
     let out = scan(&change, &rules, ScanOptions::default());
     assert!(

@@ -113,7 +113,8 @@ fn canonical(ecosystem: &str, name: &str) -> String {
 /// Whether a name is on its ecosystem's list of popular packages (`None`: no list).
 pub fn is_popular(ecosystem: &str, name: &str) -> Option<bool> {
     let p = popular(ecosystem)?;
-    Some(p.all.contains(name) || p.bases.contains(&canonical(ecosystem, name)))
+    let c = canonical(ecosystem, name);
+    Some(p.all.contains(name) || p.all.contains(c.as_str()) || p.bases.contains(&c))
 }
 
 /// A name without its scope's `@`/`/`, its separators, and with look-alike letters folded.

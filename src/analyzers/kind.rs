@@ -85,6 +85,16 @@ impl FileKind {
         }
     }
 
+    /// Whether this lockfile also pins the manifests in the folders below its own: a workspace's
+    /// lockfile at its root (npm, yarn, pnpm, Cargo, uv). Poetry, pipenv and Go keep one
+    /// lockfile per project, beside its manifest.
+    pub fn covers_subfolders(self) -> bool {
+        !matches!(
+            self,
+            FileKind::PoetryLock | FileKind::PipfileLock | FileKind::GoSum
+        )
+    }
+
     /// The file names of the lockfiles an ecosystem's package managers write.
     pub fn lockfile_names(ecosystem: &str) -> &'static [&'static str] {
         match ecosystem {

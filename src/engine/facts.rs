@@ -209,9 +209,9 @@ pub fn candidates(
         ff.path.as_str()
     }
     // What each lockfile of the change resolves, after the change: (ecosystem, folder, names).
-    let resolved: Vec<(&'static str, &str, &HashMap<String, bool>)> = files
+    let resolved: Vec<(FileKind, &str, &HashMap<String, bool>)> = files
         .iter()
-        .filter_map(|ff| Some((ff.kind.ecosystem(), dir_of(path(ff)), ff.resolves.as_ref()?)))
+        .filter_map(|ff| Some((ff.kind, dir_of(path(ff)), ff.resolves.as_ref()?)))
         .collect();
     let mut deltas: Vec<FileDelta<'_>> = Vec::new();
     let mut judged: Vec<Vec<Delta>> = Vec::new();
@@ -228,7 +228,10 @@ pub fn candidates(
                 let name = n.text("name").to_string();
                 let mut covering = resolved
                     .iter()
-                    .filter(|(e, d, _)| *e == eco && holds(d, dir))
+                    .filter(|(k, d, _)| {
+                        k.ecosystem() == eco
+                            && (*d == dir || (k.covers_subfolders() && holds(d, dir)))
+                    })
                     .peekable();
                 let covered = covering.peek().is_some();
                 let resolution = covering.find_map(|(_, _, names)| names.get(&name));

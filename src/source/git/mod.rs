@@ -408,9 +408,15 @@ impl Repo {
             let Some(k) = FileKind::of(&f.path).filter(|k| k.role() == Role::Manifest) else {
                 continue;
             };
-            let mut dir = f.path.rsplit_once('/').map_or("", |(d, _)| d);
+            let own = f.path.rsplit_once('/').map_or("", |(d, _)| d);
+            let mut dir = own;
             loop {
                 for name in FileKind::lockfile_names(k.ecosystem()) {
+                    // a folder above holds only a workspace's lockfile
+                    let covers = FileKind::of(name).is_some_and(FileKind::covers_subfolders);
+                    if dir != own && !covers {
+                        continue;
+                    }
                     let p = if dir.is_empty() {
                         name.to_string()
                     } else {

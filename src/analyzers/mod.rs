@@ -125,7 +125,7 @@ pub fn extract(kind: FileKind, text: &str) -> Result<Vec<Fact>, String> {
         FileKind::GoMod => golang::go_mod(text)?,
         FileKind::Npmrc => registries::npmrc(text)?,
         FileKind::CargoConfig => registries::cargo_config(text)?,
-        _ if kind.role() == Role::Lockfile => lockfiles::extract(kind, text)?,
+        // Lockfiles are read both sides at once, for only what changed (`lockfiles`).
         _ => Vec::new(),
     };
     Ok(facts.into_iter().map(judged).collect())

@@ -202,9 +202,14 @@ struct FileDelta<'a> {
 pub fn candidates(
     rules: &RuleSet,
     rule_ids: &[usize],
-    files: Vec<FileFacts>,
+    mut files: Vec<FileFacts>,
     changes: &ChangeSet,
 ) -> Vec<Candidate> {
+    // The deltas are judged and then held beside their file: taken out, not copied.
+    let mut judged: Vec<Vec<Delta>> = files
+        .iter_mut()
+        .map(|ff| std::mem::take(&mut ff.deltas))
+        .collect();
     fn path(ff: &FileFacts) -> &str {
         ff.path.as_str()
     }
@@ -214,10 +219,8 @@ pub fn candidates(
         .filter_map(|ff| Some((ff.kind, dir_of(path(ff)), ff.resolves.as_ref()?)))
         .collect();
     let mut deltas: Vec<FileDelta<'_>> = Vec::new();
-    let mut judged: Vec<Vec<Delta>> = Vec::new();
-    for ff in &files {
+    for (ff, mine) in files.iter().zip(judged.iter_mut()) {
         let (eco, dir) = (ff.kind.ecosystem(), dir_of(path(ff)));
-        let mut mine = ff.deltas.clone();
         if ff.kind.role() != Role::Lockfile {
             // Both sides are judged alike, so a `changed` delta compares like with like.
             let sides = mine
@@ -254,7 +257,6 @@ pub fn candidates(
                 }
             }
         }
-        judged.push(mine);
     }
     for (ff, ds) in files.iter().zip(judged) {
         for delta in ds {

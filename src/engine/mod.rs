@@ -265,11 +265,11 @@ impl<'r> Engine<'r> {
             .collect();
         if !file_facts.is_empty() && !fact_rules.is_empty() {
             // Lockfiles the change left alone, read for what they resolve.
-            let limit = 64 * 1024 * 1024;
             let context: Vec<facts::FileFacts> = changes
                 .context
                 .par_iter()
                 .filter_map(|c| {
+                    let limit = crate::analyzers::FileKind::of(&c.path)?.size_limit();
                     let t = load(&c.new, limit).ok()??;
                     facts::context(c, &t.text)
                 })

@@ -34,14 +34,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{Delta, DeltaKind, Fact, FileKind, Value};
 
-/// The `locked-package` facts of one side of a lockfile; an error when it does not parse.
-pub fn extract(kind: FileKind, text: &str) -> Result<Vec<Fact>, String> {
-    Ok(entries(kind, text)?
-        .into_iter()
-        .map(Locked::into_fact)
-        .collect())
-}
-
 /// The entries of one side of a lockfile, borrowed from its text where they can be.
 pub fn entries(kind: FileKind, text: &str) -> Result<Vec<Locked<'_>>, String> {
     match kind {

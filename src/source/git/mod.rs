@@ -467,6 +467,9 @@ impl Repo {
 
     /// Objects by name (`rev:path`), in order; `None` for one git does not have.
     fn read_objects(&self, names: &[String]) -> Result<Vec<Option<Vec<u8>>>, GitError> {
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut child = self
             .git
             .command(&["cat-file", "--batch"])
@@ -477,6 +480,7 @@ impl Repo {
             .map_err(|e| GitError::Spawn(e.to_string()))?;
         let input: String = names.iter().map(|n| format!("{n}\n")).collect();
         let mut stdin = child.stdin.take().expect("piped");
+        // Write on another thread so a large answer cannot block us both.
         let writer = std::thread::spawn(move || {
             let _ = stdin.write_all(input.as_bytes());
         });
@@ -513,57 +517,14 @@ impl Repo {
         Ok(out)
     }
 
+    /// Blobs by id, in one `cat-file --batch`; an id git does not have is left out.
     fn read_blobs(&self, shas: &[String]) -> Result<HashMap<String, Vec<u8>>, GitError> {
-        let mut out = HashMap::new();
-        if shas.is_empty() {
-            return Ok(out);
-        }
-        let mut child = self
-            .git
-            .command(&["cat-file", "--batch"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map_err(|e| GitError::Spawn(e.to_string()))?;
-        let mut input = String::new();
-        for s in shas {
-            input.push_str(s);
-            input.push('\n');
-        }
-        let mut stdin = child.stdin.take().expect("piped");
-        // Write on another thread so a large answer cannot block us both.
-        let writer = std::thread::spawn(move || {
-            let _ = stdin.write_all(input.as_bytes());
-        });
-        let mut data = Vec::new();
-        child
-            .stdout
-            .take()
-            .expect("piped")
-            .read_to_end(&mut data)
-            .map_err(|e| GitError::Spawn(e.to_string()))?;
-        let _ = writer.join();
-        let _ = child.wait();
-        let mut pos = 0;
-        while pos < data.len() {
-            let Some(nl) = data[pos..].iter().position(|&b| b == b'\n') else {
-                break;
-            };
-            let header = String::from_utf8_lossy(&data[pos..pos + nl]).into_owned();
-            pos += nl + 1;
-            let mut parts = header.split(' ');
-            let sha = parts.next().unwrap_or_default().to_string();
-            let kind = parts.next().unwrap_or_default();
-            if kind == "missing" {
-                continue;
-            }
-            let size: usize = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0);
-            let end = (pos + size).min(data.len());
-            out.insert(sha, data[pos..end].to_vec());
-            pos = end + 1; // the LF after the content
-        }
-        Ok(out)
+        Ok(shas
+            .iter()
+            .cloned()
+            .zip(self.read_objects(shas)?)
+            .filter_map(|(sha, blob)| Some((sha, blob?)))
+            .collect())
     }
 }
 

@@ -25,6 +25,10 @@ pub enum FileKind {
     CargoLock,
     GoMod,
     GoSum,
+    /// A GitHub Actions workflow: `.github/workflows/*.yml` (GitHub reads no subfolder).
+    GhWorkflow,
+    /// Action metadata: `action.yml` (or `.yaml`) anywhere.
+    GhAction,
 }
 
 /// What a file is to its project.
@@ -33,6 +37,8 @@ pub enum Role {
     Manifest,
     Lockfile,
     Config,
+    /// A CI definition (a workflow, an action).
+    Ci,
 }
 
 impl FileKind {
@@ -57,6 +63,8 @@ impl FileKind {
             "Cargo.lock" => FileKind::CargoLock,
             "go.mod" => FileKind::GoMod,
             "go.sum" => FileKind::GoSum,
+            "action.yml" | "action.yaml" => FileKind::GhAction,
+            _ if is_workflow(path) => FileKind::GhWorkflow,
             _ if super::requirements::is_requirements(path) => FileKind::Requirements,
             _ => return None,
         })
@@ -68,6 +76,7 @@ impl FileKind {
             PackageLock | YarnLock | PnpmLock | PoetryLock | UvLock | PipfileLock | CargoLock
             | GoSum => Role::Lockfile,
             Npmrc | CargoConfig => Role::Config,
+            GhWorkflow | GhAction => Role::Ci,
             _ => Role::Manifest,
         }
     }
@@ -82,6 +91,7 @@ impl FileKind {
             }
             CargoToml | CargoConfig | CargoLock => "cargo",
             GoMod | GoSum => "go",
+            GhWorkflow | GhAction => "github-actions",
         }
     }
 
@@ -122,6 +132,16 @@ impl FileKind {
     }
 }
 
+/// Whether a path is a workflow GitHub runs: a `.yml`/`.yaml` file directly in
+/// `.github/workflows/` of the repository (or of a folder scanned as one).
+fn is_workflow(path: &str) -> bool {
+    let Some((dir, file)) = path.rsplit_once('/') else {
+        return false;
+    };
+    (dir == ".github/workflows" || dir.ends_with("/.github/workflows"))
+        && (file.ends_with(".yml") || file.ends_with(".yaml"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,5 +166,15 @@ mod tests {
             Some(Role::Lockfile)
         );
         assert_eq!(FileKind::of("src/main.rs"), None);
+        assert_eq!(
+            FileKind::of(".github/workflows/ci.yml"),
+            Some(FileKind::GhWorkflow)
+        );
+        assert_eq!(FileKind::of(".github/workflows/sub/ci.yml"), None);
+        assert_eq!(FileKind::of(".github/dependabot.yml"), None);
+        assert_eq!(
+            FileKind::of("actions/setup/action.yaml"),
+            Some(FileKind::GhAction)
+        );
     }
 }

@@ -13,6 +13,7 @@ use std::sync::OnceLock;
 const NPM_LIST: &str = include_str!("../../rules/data/popular/npm.txt");
 const PYPI_LIST: &str = include_str!("../../rules/data/popular/pypi.txt");
 const GO_LIST: &str = include_str!("../../rules/data/popular/go.txt");
+const ACTIONS_LIST: &str = include_str!("../../rules/data/popular/actions.txt");
 
 /// Only the most popular names are worth imitating; comparing against fewer of them keeps
 /// new, real packages that happen to be one letter from an obscure one quiet.
@@ -39,8 +40,8 @@ impl Popular {
             .collect();
         Popular {
             all: names.iter().copied().collect(),
-            // (only Go's canonical form differs from the list's own spelling)
-            bases: if ecosystem == "go" {
+            // (only Go's and the actions' canonical forms differ from the lists' spelling)
+            bases: if matches!(ecosystem, "go" | "actions") {
                 names.iter().map(|n| canonical(ecosystem, n)).collect()
             } else {
                 HashSet::new()
@@ -65,6 +66,7 @@ fn popular_list(ecosystem: &str) -> Option<&'static Popular> {
     static NPM: OnceLock<Popular> = OnceLock::new();
     static PYPI: OnceLock<Popular> = OnceLock::new();
     static GO: OnceLock<Popular> = OnceLock::new();
+    static ACTIONS: OnceLock<Popular> = OnceLock::new();
     Some(match ecosystem {
         "npm" => NPM.get_or_init(|| {
             Popular::from_list(
@@ -83,6 +85,7 @@ fn popular_list(ecosystem: &str) -> Option<&'static Popular> {
         // No list of popular crates is bundled yet: no maintained package ships one, and the
         // registry's download counts are out of this build's reach (rules/data/popular/SOURCES.md).
         "go" => GO.get_or_init(|| Popular::from_list("go", GO_LIST, &[])),
+        "actions" => ACTIONS.get_or_init(|| Popular::from_list("actions", ACTIONS_LIST, &["action"])),
         _ => return None,
     })
 }
@@ -106,6 +109,8 @@ fn canonical(ecosystem: &str, name: &str) -> String {
                 .or_else(|| major(name, '.'))
                 .unwrap_or_else(|| name.to_string())
         }
+        // (GitHub's owner and repository names are case-insensitive)
+        "actions" => name.to_ascii_lowercase(),
         _ => name.to_string(),
     }
 }
@@ -166,6 +171,19 @@ pub fn lookalike(ecosystem: &str, name: &str) -> Option<&'static str> {
         }
     }
     None
+}
+
+/// The popular GitHub Action (`owner/name`) that `action` (`owner/name[/path]`) imitates.
+pub fn lookalike_action(action: &str) -> Option<&'static str> {
+    let mut parts = action.splitn(3, '/');
+    let (owner, name) = (parts.next()?, parts.next()?);
+    let target = lookalike("actions", &format!("{owner}/{name}"))?;
+    // An owner's own actions imitate nothing (`actions/checkout2` is GitHub's).
+    let same_owner = target
+        .split('/')
+        .next()
+        .is_some_and(|o| o.eq_ignore_ascii_case(owner));
+    (!same_owner).then_some(target)
 }
 
 /// Whether `a` is `b` with one letter inserted, deleted or replaced, or two neighbours swapped.

@@ -68,6 +68,7 @@
 //!   the entries' lines, exact because package managers write one entry header a line.
 //!   Lockfiles have their own size limit (64 MiB; text rules keep theirs).
 
+pub mod actions;
 pub mod deps;
 pub mod golang;
 pub mod kind;
@@ -125,6 +126,8 @@ pub fn extract(kind: FileKind, text: &str) -> Result<Vec<Fact>, String> {
         FileKind::GoMod => golang::go_mod(text)?,
         FileKind::Npmrc => registries::npmrc(text)?,
         FileKind::CargoConfig => registries::cargo_config(text)?,
+        FileKind::GhWorkflow => actions::workflow(text)?,
+        FileKind::GhAction => actions::action(text)?,
         // Lockfiles are read both sides at once, for only what changed (`lockfiles`).
         _ => Vec::new(),
     };

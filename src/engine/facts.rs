@@ -116,7 +116,11 @@ pub fn extract(
                 None => Vec::new(),
             };
             let new_facts = unreadable(analyzers::extract(kind, &new.text), &f.path, false, notes)?;
-            analyzers::delta(old_facts, new_facts)
+            let mut deltas = analyzers::delta(old_facts, new_facts);
+            if kind.role() == Role::Ci {
+                analyzers::actions::judge(&mut deltas);
+            }
+            deltas
         }
     };
     Some(FileFacts {
@@ -403,7 +407,7 @@ fn raw_match(
                 .min(new.line_count().saturating_sub(1));
             new.line_range(line)
         }
-        (_, Some(n)) => n.span,
+        (_, Some(n)) => at_change(n, place_d, place, new),
     };
     Some(RawMatch {
         rule: ri,
@@ -416,6 +420,30 @@ fn raw_match(
         group: None,
         scope: false,
     })
+}
+
+/// Where a fact of the new side is reported: its own span when the change touched that line;
+/// else the first of its related spans the change touched (the scope line whose edit widened a
+/// job); else, for a changed fact, the place in the new text of its old span (where the block
+/// that gave it its value was removed); else its own span.
+fn at_change(n: &Fact, d: &Delta, place: &FileFacts, new: &SideText) -> (usize, usize) {
+    let touched = |span: &(usize, usize)| place.changes.is_added(new.line_of(span.0));
+    if touched(&n.span) {
+        return n.span;
+    }
+    if let Some(r) = n.related.iter().find(|r| touched(r)) {
+        return *r;
+    }
+    if let (DeltaKind::Changed, Some(o), Some(old)) = (&d.kind, &d.old, &place.old_text) {
+        if o.span != n.span && place.changes.is_removed(old.line_of(o.span.0)) {
+            let line = place
+                .changes
+                .old_to_new(old.line_of(o.span.0))
+                .min(new.line_count().saturating_sub(1));
+            return new.line_range(line);
+        }
+    }
+    n.span
 }
 
 /// `lockfile` facts: one for each (ecosystem, folder) that has a lockfile on a side, joined

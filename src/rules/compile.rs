@@ -168,7 +168,7 @@ impl FactMatcher {
 }
 
 /// The fact kinds rules may select, and their attributes (`analyzers` documents each).
-pub const FACT_KINDS: [(&str, &[&str]); 7] = [
+pub const FACT_KINDS: [(&str, &[&str]); 13] = [
     (
         "dependency",
         &[
@@ -215,6 +215,48 @@ pub const FACT_KINDS: [(&str, &[&str]); 7] = [
     ("lockfile", &["ecosystem", "file", "manifest"]),
     ("override", &["name", "version", "section", "ecosystem"]),
     ("hash-pinning", &["how", "ecosystem"]),
+    (
+        "job-permission",
+        &[
+            "job", "source", "how", "write", "read", "id-token", "triggers", "widened",
+            "fallback", "before",
+        ],
+    ),
+    (
+        "permissions",
+        &["level", "job", "how", "write", "read", "jobs", "job-count"],
+    ),
+    ("trigger", &["event", "types", "privileged"]),
+    (
+        "action-use",
+        &[
+            "job",
+            "step",
+            "action",
+            "owner",
+            "ref",
+            "pin",
+            "kind",
+            "first-party",
+            "lookalike",
+        ],
+    ),
+    (
+        "expression",
+        &[
+            "job",
+            "step",
+            "field",
+            "trust",
+            "expression",
+            "context",
+            "triggers",
+        ],
+    ),
+    (
+        "workflow-risk",
+        &["risk", "job", "step", "detail", "how", "triggers", "uploads"],
+    ),
 ];
 
 fn compile_fact(f: &super::schema::RawFact, raw: &RawRule) -> Result<Matcher, CompileError> {

@@ -1,0 +1,679 @@
+//! GitHub Actions: what a workflow or an action gives the code it runs, as facts whose deltas
+//! say what a change did to a workflow's power.
+//!
+//! ```text
+//! text ─ yaml.rs (saphyr-parser events → a tree with byte spans, aliases expanded)
+//!      ─ model.rs (triggers, permissions, jobs, steps, uses, run, with, env, secrets, if)
+//!      ─ expr.rs (each `${{ }}`: its bytes, the contexts that flow out of it, their trust)
+//!      ─ here: facts, one judgement each, computed in Rust
+//! ```
+//!
+//! | kind | key | says |
+//! |---|---|---|
+//! | `job-permission` | job | the job's effective token: `write`/`read` scopes, `source` (job, workflow, default), `how` |
+//! | `permissions` | `workflow` or `job <id>` | a `permissions:` block as written, and the jobs it governs |
+//! | `trigger` | event | an `on:` event, with `types`, `privileged` |
+//! | `action-use` | job, action | a `uses:` (step, reusable workflow, Docker image): `ref`, `pin`, `first-party`, `lookalike` |
+//! | `expression` | job, field, expression | a `${{ }}` expanded into code (`run:`, github-script's `script:`) with the contexts that flow out of it and their `trust` |
+//! | `workflow-risk` | risk, job, detail | one footgun the model shows: untrusted checkout under a privileged trigger, `secrets: inherit`, all secrets in one place, a secret written to `$GITHUB_ENV`, unsecure commands, env-file writes under a privileged trigger, self-hosted runners that forks reach, caches in release workflows, bot-name conditions, credentials persisted by checkout |
+//!
+//! Keys hold no line numbers and no step positions where a better name exists (an id, a
+//! name, the action), so a workflow re-indented, re-ordered or moved to another file says the
+//! same facts. Expressions are keyed by their text within their job, so moving a script
+//! between steps changes nothing while a second copy of an injection is new.
+//!
+//! **Effective permissions** (`job-permission`): a job's `permissions:` replaces the workflow's;
+//! none anywhere is the repository default, read here as the broad (read and write) default,
+//! because diffward cannot see the repository's setting; messages say so. `judge()` compares
+//! the two sides of a changed job per scope: `widened` lists each scope that gained access
+//! (`contents: read → write`; `id-token` has its own attribute), `fallback` is true when the
+//! job lost every block and fell back to the default.
+
+pub mod expr;
+pub mod model;
+pub mod yaml;
+
+use std::collections::BTreeMap;
+
+use super::{Delta, DeltaKind, Fact, Value};
+use expr::Trust;
+use model::{Job, Level, Permissions, Step, Workflow, SCOPES};
+
+/// Events whose runs get the base repository's secrets and a write token while reading what a
+/// fork or an outsider sent.
+const PRIVILEGED: &[&str] = &["pull_request_target", "workflow_run", "issue_comment"];
+
+/// Events a fork or an outsider can start (`issue_comment`, `issues`, … run in the base
+/// repository, on its runners).
+const FORK_REACHABLE: &[&str] = &[
+    "pull_request",
+    "pull_request_target",
+    "pull_request_review",
+    "pull_request_review_comment",
+    "issue_comment",
+    "issues",
+    "discussion",
+    "discussion_comment",
+    "workflow_run",
+];
+
+/// The level a scope has under the repository default, read as the broad default.
+fn default_level(scope: &str) -> Level {
+    match scope {
+        "id-token" => Level::None,
+        "models" => Level::Read,
+        _ => Level::Write,
+    }
+}
+
+struct Builder {
+    kind: &'static str,
+    key: Vec<String>,
+    attrs: BTreeMap<String, Value>,
+    span: (usize, usize),
+    related: Vec<(usize, usize)>,
+}
+
+fn fact(kind: &'static str, key: &[&str], span: (usize, usize)) -> Builder {
+    Builder {
+        kind,
+        key: key.iter().map(|s| s.to_string()).collect(),
+        attrs: BTreeMap::new(),
+        span,
+        related: Vec::new(),
+    }
+}
+
+impl Builder {
+    fn text(mut self, k: &str, v: impl Into<String>) -> Self {
+        self.attrs.insert(k.into(), Value::Text(v.into()));
+        self
+    }
+    /// (sorted: no list here has an order that means anything, and a re-ordered file says the
+    /// same)
+    fn list(mut self, k: &str, mut v: Vec<String>) -> Self {
+        v.sort();
+        v.dedup();
+        self.attrs.insert(k.into(), Value::List(v));
+        self
+    }
+    fn flag(self, k: &str, v: bool) -> Self {
+        self.text(k, if v { "true" } else { "false" })
+    }
+    fn related(mut self, r: impl IntoIterator<Item = (usize, usize)>) -> Self {
+        self.related.extend(r);
+        self
+    }
+    fn done(self) -> Fact {
+        Fact {
+            kind: self.kind,
+            key: self.key,
+            attrs: self.attrs,
+            span: self.span,
+            related: self.related,
+        }
+    }
+}
+
+/// The facts of a workflow file.
+pub fn workflow(text: &str) -> Result<Vec<Fact>, String> {
+    let w = model::workflow(text)?;
+    Ok(facts(&w, text, false))
+}
+
+/// The facts of an action metadata file (`action.yml`).
+pub fn action(text: &str) -> Result<Vec<Fact>, String> {
+    let w = model::action(text)?;
+    Ok(facts(&w, text, true))
+}
+
+fn facts(w: &Workflow, text: &str, is_action: bool) -> Vec<Fact> {
+    let events: Vec<String> = w.triggers.iter().map(|t| t.event.clone()).collect();
+    let privileged: Vec<String> = events
+        .iter()
+        .filter(|e| PRIVILEGED.contains(&e.as_str()))
+        .cloned()
+        .collect();
+    let mut out = Vec::new();
+    for t in &w.triggers {
+        out.push(
+            fact("trigger", &[&t.event], t.span)
+                .text("event", &t.event)
+                .list("types", t.types.clone())
+                .flag("privileged", PRIVILEGED.contains(&t.event.as_str()))
+                .done(),
+        );
+    }
+    if !is_action {
+        permission_facts(w, &events, &mut out);
+    }
+    for (k, v) in &w.env {
+        insecure_commands(k, v, "", &mut out);
+    }
+    for job in &w.jobs {
+        job_facts(w, job, text, &events, &privileged, &mut out);
+    }
+    out
+}
+
+fn levels(p: Option<&Permissions>) -> (Vec<String>, Vec<String>) {
+    let (mut write, mut read) = (Vec::new(), Vec::new());
+    for s in SCOPES {
+        let level = p.map_or(default_level(s), |p| p.level(s));
+        match level {
+            Level::Write => write.push(s.to_string()),
+            Level::Read => read.push(s.to_string()),
+            Level::None => {}
+        }
+    }
+    (write, read)
+}
+
+fn scope_spans(p: &Permissions) -> Vec<(usize, usize)> {
+    match &p.grant {
+        model::Grant::Scopes(s) => s.iter().map(|(_, _, sp)| *sp).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn permission_facts(w: &Workflow, events: &[String], out: &mut Vec<Fact>) {
+    let inheriting: Vec<String> = w
+        .jobs
+        .iter()
+        .filter(|j| j.permissions.is_none())
+        .map(|j| j.id.clone())
+        .collect();
+    if let Some(p) = &w.permissions {
+        let (write, read) = levels(Some(p));
+        out.push(
+            fact("permissions", &["workflow"], p.key)
+                .text("level", "workflow")
+                .text("job", "")
+                .text("how", p.how())
+                .list("write", write)
+                .list("read", read)
+                .list("jobs", inheriting.clone())
+                .text("job-count", w.jobs.len().to_string())
+                .related(scope_spans(p))
+                .done(),
+        );
+    }
+    for j in &w.jobs {
+        if let Some(p) = &j.permissions {
+            let (write, read) = levels(Some(p));
+            out.push(
+                fact("permissions", &["job", &j.id], p.key)
+                    .text("level", "job")
+                    .text("job", &j.id)
+                    .text("how", p.how())
+                    .list("write", write)
+                    .list("read", read)
+                    .list("jobs", vec![j.id.clone()])
+                    .text("job-count", w.jobs.len().to_string())
+                    .related(scope_spans(p))
+                    .done(),
+            );
+        }
+        let (block, source) = match (&j.permissions, &w.permissions) {
+            (Some(p), _) => (Some(p), "job"),
+            (None, Some(p)) => (Some(p), "workflow"),
+            (None, None) => (None, "default"),
+        };
+        let (write, read) = levels(block);
+        let (span, related) = match block {
+            Some(p) => (p.key, scope_spans(p)),
+            None => (j.span, Vec::new()),
+        };
+        let id_token = if write.iter().any(|s| s == "id-token") {
+            "write"
+        } else {
+            "none"
+        };
+        out.push(
+            fact("job-permission", &[&j.id], span)
+                .text("job", &j.id)
+                .text("source", source)
+                .text("how", block.map_or("default", |p| p.how()))
+                .text("id-token", id_token)
+                .list("write", write)
+                .list("read", read)
+                .list("triggers", events.to_vec())
+                .related(related)
+                .done(),
+        );
+    }
+}
+
+/// What an `ACTIONS_ALLOW_UNSECURE_COMMANDS` env entry turns on.
+fn insecure_commands(k: &model::Text, v: &model::Text, job: &str, out: &mut Vec<Fact>) {
+    if k.text == "ACTIONS_ALLOW_UNSECURE_COMMANDS" && !matches!(v.text.as_str(), "false" | "") {
+        out.push(risk("insecure-commands", job, "", &v.text, k.span).done());
+    }
+}
+
+fn risk(risk: &str, job: &str, step: &str, detail: &str, span: (usize, usize)) -> Builder {
+    fact("workflow-risk", &[risk, job, detail], span)
+        .text("risk", risk)
+        .text("job", job)
+        .text("step", step)
+        .text("detail", detail)
+}
+
+/// The pin of a `uses:` reference, and its parts: (kind, action, ref, pin).
+fn reference(uses: &str) -> (&'static str, String, String, &'static str) {
+    if let Some(image) = uses.strip_prefix("docker://") {
+        let (name, pin) = image_pin(image);
+        let tag = image[name.len()..].trim_start_matches([':', '@']).to_string();
+        return ("docker", name, tag, pin);
+    }
+    if uses.starts_with("./") || uses.starts_with("../") {
+        return ("local", uses.to_string(), String::new(), "local");
+    }
+    let kind = if uses.contains("/.github/workflows/") {
+        "reusable"
+    } else {
+        "action"
+    };
+    match uses.split_once('@') {
+        Some((action, r)) => {
+            let sha = r.len() == 40 && r.bytes().all(|b| b.is_ascii_hexdigit());
+            (kind, action.to_string(), r.to_string(), if sha { "sha" } else { "ref" })
+        }
+        None => (kind, uses.to_string(), String::new(), "none"),
+    }
+}
+
+/// An image reference's repository (without tag or digest: its identity) and pin: `digest`
+/// (`@sha256:`), `tag`, or `none` (latest).
+fn image_pin(image: &str) -> (String, &'static str) {
+    if let Some((name, _)) = image.split_once('@') {
+        let name = name.rsplit_once(':').filter(|(_, t)| !t.contains('/'));
+        return (name.map_or(image, |(n, _)| n).to_string(), "digest");
+    }
+    // a `:` after the last `/` is a tag; one before it is a registry's port
+    let last = image.rsplit('/').next().unwrap_or(image);
+    match last.rsplit_once(':') {
+        Some((_, tag)) => {
+            let name = &image[..image.len() - tag.len() - 1];
+            (name.to_string(), if tag == "latest" { "none" } else { "tag" })
+        }
+        None => (image.to_string(), "none"),
+    }
+}
+
+fn action_use(job: &str, step: &str, uses: &model::Text) -> Fact {
+    let (kind, action, r, pin) = reference(&uses.text);
+    let owner = action.split('/').next().unwrap_or_default().to_string();
+    let first_party = kind != "docker" && matches!(owner.as_str(), "actions" | "github");
+    let mut b = fact("action-use", &[job, &action], uses.span)
+        .text("job", job)
+        .text("step", step)
+        .text("action", &action)
+        .text("owner", owner)
+        .text("ref", r)
+        .text("pin", pin)
+        .text("kind", kind)
+        .flag("first-party", first_party);
+    if kind == "action" || kind == "reusable" {
+        if let Some(target) = super::lookalike::lookalike_action(&action) {
+            b = b.text("lookalike", target);
+        }
+    }
+    b.done()
+}
+
+/// Whether an expression names the head of a pull request or of the run that triggered this
+/// one: code from a fork.
+fn names_untrusted_head(e: &expr::Expr) -> bool {
+    e.names.iter().any(|n| {
+        matches!(
+            n.as_str(),
+            "github.event.pull_request.head.sha"
+                | "github.event.pull_request.head.ref"
+                | "github.event.pull_request.head.repo.full_name"
+                | "github.event.workflow_run.head_sha"
+                | "github.event.workflow_run.head_branch"
+                | "github.event.workflow_run.head_repository.full_name"
+                | "github.head_ref"
+        ) || n.starts_with("github.event.workflow_run.pull_requests")
+            || n.starts_with("github.event.issue.pull_request")
+    })
+}
+
+fn exprs(text: &str, t: &model::Text) -> Vec<expr::Expr> {
+    let raw = text.get(t.span.0..t.span.1).unwrap_or_default();
+    expr::find(raw, t.span.0)
+}
+
+fn job_facts(
+    w: &Workflow,
+    job: &Job,
+    text: &str,
+    events: &[String],
+    privileged: &[String],
+    out: &mut Vec<Fact>,
+) {
+    let id = job.id.as_str();
+    let triggers = || events.to_vec();
+    if let Some(uses) = &job.uses {
+        out.push(action_use(id, "", uses));
+    }
+    if let Some(span) = job.secrets_inherit {
+        let target = job.uses.as_ref().map_or("", |u| u.text.as_str());
+        out.push(risk("secrets-inherit", id, "", target, span).done());
+    }
+    for img in &job.images {
+        let (name, pin) = image_pin(&img.text);
+        let tag = img.text[name.len()..].trim_start_matches([':', '@']).to_string();
+        out.push(
+            fact("action-use", &[id, &name], img.span)
+                .text("job", id)
+                .text("step", "")
+                .text("action", &name)
+                .text("owner", "")
+                .text("ref", tag)
+                .text("pin", pin)
+                .text("kind", "image")
+                .flag("first-party", false)
+                .done(),
+        );
+    }
+    for (k, v) in &job.env {
+        insecure_commands(k, v, id, out);
+    }
+    let fork_reachable = events.iter().any(|e| FORK_REACHABLE.contains(&e.as_str()));
+    for label in &job.runs_on {
+        if label.text == "self-hosted" && fork_reachable {
+            out.push(
+                risk("self-hosted-runner", id, "", "self-hosted", label.span)
+                    .list("triggers", triggers())
+                    .done(),
+            );
+        }
+    }
+    if let Some(c) = &job.cond {
+        bot_condition(id, "", c, text, privileged, out);
+    }
+    let release = events.iter().any(|e| e == "release")
+        || job.id.contains("release")
+        || job.id.contains("publish");
+    let uploads = job.steps.iter().any(|s| {
+        s.action().is_some_and(|a| a == "actions/upload-artifact")
+            || s.run
+                .as_ref()
+                .is_some_and(|r| r.text.contains("upload-artifact"))
+    });
+    for step in &job.steps {
+        step_facts(w, job, step, text, events, privileged, release, uploads, out);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn step_facts(
+    _w: &Workflow,
+    job: &Job,
+    step: &Step,
+    text: &str,
+    events: &[String],
+    privileged: &[String],
+    release: bool,
+    uploads: bool,
+    out: &mut Vec<Fact>,
+) {
+    let id = job.id.as_str();
+    let ident = step.ident.as_str();
+    if let Some(uses) = &step.uses {
+        out.push(action_use(id, ident, uses));
+    }
+    for (k, v) in &step.env {
+        insecure_commands(k, v, id, out);
+    }
+    if let Some(c) = &step.cond {
+        bot_condition(id, ident, c, text, privileged, out);
+    }
+    let action = step.action().unwrap_or_default();
+    // Code a step runs: its script, or github-script's `script:`.
+    let mut code: Vec<(&str, &model::Text)> = Vec::new();
+    if let Some(r) = &step.run {
+        code.push(("run", r));
+    }
+    if action == "actions/github-script" {
+        if let Some(s) = step.with("script") {
+            code.push(("script", s));
+        }
+    }
+    for (field, t) in &code {
+        for e in exprs(text, t) {
+            let trust = e.trust();
+            if trust >= Trust::Indirect {
+                let contexts: Vec<String> = e
+                    .flows
+                    .iter()
+                    .filter(|(_, tr)| *tr == trust)
+                    .map(|(c, _)| c.clone())
+                    .collect();
+                out.push(
+                    fact("expression", &[id, field, &e.inner], e.span)
+                        .text("job", id)
+                        .text("step", ident)
+                        .text("field", *field)
+                        .text("trust", trust.name())
+                        .text("expression", &e.inner)
+                        .list("context", contexts)
+                        .list("triggers", events.to_vec())
+                        .done(),
+                );
+            }
+        }
+        env_file_writes(id, ident, field, t, text, privileged, out);
+    }
+    // All secrets in one place: `toJSON(secrets)` anywhere in the step.
+    let mut strings: Vec<&model::Text> = code.iter().map(|(_, t)| *t).collect();
+    strings.extend(step.with.iter().map(|(_, v)| v));
+    strings.extend(step.env.iter().map(|(_, v)| v));
+    for t in strings {
+        for e in exprs(text, t) {
+            if e.names.iter().any(|n| n == "secrets" || n == "secrets.*") {
+                out.push(risk("all-secrets", id, ident, &e.inner, e.span).done());
+            }
+        }
+    }
+    // A checkout (or a download of the triggering run's artifacts) of code a fork sent, in a
+    // run that holds the base repository's secrets.
+    if !privileged.is_empty() {
+        let head_ref = step
+            .with("ref")
+            .into_iter()
+            .chain(step.with("repository"))
+            .flat_map(|r| {
+                let refs_pull = r.text.contains("refs/pull/");
+                exprs(text, r)
+                    .into_iter()
+                    .filter(move |e| refs_pull || names_untrusted_head(e))
+                    .map(|e| (e.inner.clone(), e.span))
+                    .collect::<Vec<_>>()
+            })
+            .next()
+            .or_else(|| {
+                let r = step.with("ref")?;
+                r.text.contains("refs/pull/").then(|| (r.text.clone(), r.span))
+            });
+        let checkout = matches!(action, "actions/checkout");
+        if let (true, Some((detail, span))) = (checkout, head_ref) {
+            out.push(
+                risk("untrusted-checkout", id, ident, &detail, span)
+                    .text("how", "checkout")
+                    .list("triggers", privileged.to_vec())
+                    .done(),
+            );
+        }
+        if let Some(r) = &step.run {
+            for (needle, how) in [("gh pr checkout", "run"), ("git fetch origin pull/", "run")] {
+                if let Some(at) = r.text.find(needle) {
+                    let raw = text.get(r.span.0..r.span.1).unwrap_or_default();
+                    let off = raw.find(needle).unwrap_or(at);
+                    let span = (r.span.0 + off, r.span.0 + off + needle.len());
+                    out.push(
+                        risk("untrusted-checkout", id, ident, needle, span)
+                            .text("how", how)
+                            .list("triggers", privileged.to_vec())
+                            .done(),
+                    );
+                }
+            }
+        }
+        if action == "actions/download-artifact"
+            && privileged.iter().any(|p| p == "workflow_run")
+            && step.with("run-id").is_some()
+        {
+            let u = step.uses.as_ref().map_or(step.span, |u| u.span);
+            out.push(
+                risk("untrusted-checkout", id, ident, "artifact", u)
+                    .text("how", "artifact")
+                    .list("triggers", privileged.to_vec())
+                    .done(),
+            );
+        }
+    }
+    // Credentials persisted in `.git/config` by a checkout, in a job that uploads artifacts.
+    if action == "actions/checkout" {
+        let persists = step
+            .with("persist-credentials")
+            .is_none_or(|v| v.text != "false");
+        if persists {
+            let u = step.uses.as_ref().map_or(step.span, |u| u.span);
+            out.push(
+                risk("persisted-credentials", id, ident, action, u)
+                    .flag("uploads", uploads)
+                    .done(),
+            );
+        }
+    }
+    // A cache restored in a job that publishes: a poisoned cache ships with the release.
+    if release {
+        let caches = action == "actions/cache"
+            || (action.starts_with("actions/setup-") && step.with("cache").is_some())
+            || action == "Swatinem/rust-cache";
+        if caches {
+            let u = step.uses.as_ref().map_or(step.span, |u| u.span);
+            out.push(risk("cache-in-release", id, ident, action, u).done());
+        }
+    }
+    let _ = events;
+}
+
+/// Writes to `$GITHUB_ENV`/`$GITHUB_PATH` (the following steps' environment) in a run that
+/// reads untrusted input, and secrets written to `$GITHUB_ENV`/`$GITHUB_OUTPUT`.
+fn env_file_writes(
+    job: &str,
+    step: &str,
+    field: &str,
+    t: &model::Text,
+    text: &str,
+    privileged: &[String],
+    out: &mut Vec<Fact>,
+) {
+    if field != "run" {
+        return;
+    }
+    let raw = text.get(t.span.0..t.span.1).unwrap_or_default();
+    let mut at = 0;
+    for line in raw.split_inclusive('\n') {
+        let start = t.span.0 + at;
+        at += line.len();
+        let target = ["GITHUB_ENV", "GITHUB_PATH", "GITHUB_OUTPUT"]
+            .into_iter()
+            .find(|v| line.contains(&format!("${v}")) || line.contains(&format!("${{{v}}}")));
+        let Some(target) = target else { continue };
+        let trimmed = line.trim_end_matches(['\n', '\r']);
+        let lead = trimmed.len() - trimmed.trim_start().len();
+        let span = (start + lead, start + trimmed.len());
+        if let Some(e) = expr::find(line, start)
+            .into_iter()
+            .find(|e| e.names.iter().any(|n| n.starts_with("secrets.")))
+        {
+            out.push(risk("secret-to-env-file", job, step, target, e.span).done());
+        } else if target != "GITHUB_OUTPUT" && !privileged.is_empty() {
+            out.push(
+                risk("env-file-write", job, step, target, span)
+                    .list("triggers", privileged.to_vec())
+                    .done(),
+            );
+        }
+    }
+}
+
+/// An `if:` that trusts an actor's name (`github.actor == 'dependabot[bot]'`): the actor of a
+/// `pull_request_target` or `workflow_run` run is whoever last acted, not who wrote the code.
+fn bot_condition(
+    job: &str,
+    step: &str,
+    c: &model::Text,
+    text: &str,
+    privileged: &[String],
+    out: &mut Vec<Fact>,
+) {
+    if privileged.is_empty() {
+        return;
+    }
+    let raw = text.get(c.span.0..c.span.1).unwrap_or_default();
+    let actor = ["github.actor", "github.triggering_actor"]
+        .into_iter()
+        .find(|a| raw.contains(a));
+    if let (Some(a), true) = (actor, raw.contains("[bot]")) {
+        let off = raw.find(a).unwrap_or(0);
+        out.push(
+            risk("bot-condition", job, step, a, (c.span.0 + off, c.span.0 + off + a.len()))
+                .list("triggers", privileged.to_vec())
+                .done(),
+        );
+    }
+}
+
+/// The judgements a changed `job-permission` needs both sides for: `widened` (each scope that
+/// gained access, but `id-token`, which has its own attribute) and `fallback` (the job's
+/// blocks are gone and it takes the repository default).
+pub fn judge(deltas: &mut [Delta]) {
+    for d in deltas.iter_mut() {
+        let (DeltaKind::Changed, Some(old), Some(new)) = (&d.kind, &d.old, d.new.as_mut()) else {
+            continue;
+        };
+        if new.kind != "job-permission" {
+            continue;
+        }
+        let level = |f: &Fact, s: &str| {
+            let has = |a: &str| matches!(f.attrs.get(a), Some(Value::List(l)) if l.iter().any(|x| x == s));
+            if has("write") {
+                Level::Write
+            } else if has("read") {
+                Level::Read
+            } else {
+                Level::None
+            }
+        };
+        let widened: Vec<String> = SCOPES
+            .iter()
+            .filter(|s| **s != "id-token")
+            .filter_map(|s| {
+                let (a, b) = (level(old, s), level(new, s));
+                (b > a).then(|| format!("{s}: {} → {}", a.name(), b.name()))
+            })
+            .collect();
+        let fallback = new.text("source") == "default" && old.text("source") != "default";
+        new.attrs.insert("widened".into(), Value::List(widened));
+        new.attrs.insert(
+            "fallback".into(),
+            Value::Text(if fallback { "true" } else { "false" }.into()),
+        );
+        new.attrs.insert(
+            "before".into(),
+            Value::Text(match old.text("source") {
+                "default" => "the repository default".to_string(),
+                s => format!("{} `permissions`", s),
+            }),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests;

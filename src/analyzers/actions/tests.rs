@@ -88,7 +88,7 @@ fn pins_of_uses() {
     assert_eq!(
         pins,
         vec![
-            ("node:20", "tag", "image"),
+            ("node", "tag", "image"),
             ("actions/checkout", "ref", "action"),
             ("foo/bar", "sha", "action"),
             ("./local", "local", "local"),

@@ -410,7 +410,7 @@ fn job_facts(
 
 #[allow(clippy::too_many_arguments)]
 fn step_facts(
-    _w: &Workflow,
+    w: &Workflow,
     job: &Job,
     step: &Step,
     text: &str,
@@ -443,7 +443,8 @@ fn step_facts(
         }
     }
     for (field, t) in &code {
-        for e in exprs(text, t) {
+        for mut e in exprs(text, t) {
+            resolve(&mut e, w, job, step, text);
             let trust = e.trust();
             if trust >= Trust::Indirect {
                 let contexts: Vec<String> = e
@@ -560,6 +561,37 @@ fn step_facts(
         }
     }
     let _ = events;
+}
+
+/// Contexts whose value the workflow itself spells out: a `matrix.*` of a matrix written as
+/// literals (no `${{ }}` in it) is one of the author's values; an `env.*` set on the step, the
+/// job or the workflow is as trusted as what it is set to (a literal: safe). Anything else keeps
+/// the trust `expr` gave it.
+fn resolve(e: &mut expr::Expr, w: &Workflow, job: &Job, step: &Step, text: &str) {
+    let literal_matrix = job
+        .matrix
+        .and_then(|(a, b)| text.get(a..b))
+        .is_some_and(|m| !m.contains("${{"));
+    for (c, t) in e.flows.iter_mut() {
+        if c.starts_with("matrix.") && literal_matrix {
+            *t = Trust::Safe;
+        } else if let Some(name) = c.strip_prefix("env.") {
+            let set = step
+                .env
+                .iter()
+                .chain(&job.env)
+                .chain(&w.env)
+                .find(|(k, _)| k.text == name);
+            if let Some((_, v)) = set {
+                *t = exprs(text, v)
+                    .iter()
+                    .map(|x| x.trust())
+                    .max()
+                    .unwrap_or(Trust::Safe)
+                    .min(Trust::Attacker);
+            }
+        }
+    }
 }
 
 /// Writes to `$GITHUB_ENV`/`$GITHUB_PATH` (the following steps' environment) in a run that

@@ -158,6 +158,8 @@ pub struct Job {
     pub env: Vec<(Text, Text)>,
     /// `container:` and `services:` images.
     pub images: Vec<Text>,
+    /// `strategy.matrix` as written, when the job has one.
+    pub matrix: Option<(usize, usize)>,
 }
 
 /// A workflow, or an action's metadata (no triggers or permissions: one job, `(action)`, holding
@@ -318,6 +320,10 @@ fn job(k: &Node, v: &Node) -> Result<Job, String> {
         cond: v.get("if").and_then(Text::of),
         env: pairs(v.get("env")),
         images,
+        matrix: v
+            .get("strategy")
+            .and_then(|s| s.entry("matrix"))
+            .map(|(k, m)| (k.span.0, m.span.1.max(k.span.1))),
     })
 }
 
@@ -375,6 +381,7 @@ pub fn action(text: &str) -> Result<Workflow, String> {
             cond: None,
             env: pairs(runs.get("env")),
             images: image.into_iter().collect(),
+            matrix: None,
         }],
         using,
         ..Workflow::default()

@@ -255,7 +255,9 @@ pub const FACT_KINDS: [(&str, &[&str]); 13] = [
     ),
     (
         "workflow-risk",
-        &["risk", "job", "step", "detail", "how", "triggers", "uploads"],
+        &[
+            "risk", "job", "step", "detail", "how", "triggers", "uploads", "jobs",
+        ],
     ),
 ];
 

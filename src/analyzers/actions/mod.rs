@@ -184,6 +184,22 @@ fn permission_facts(w: &Workflow, events: &[String], out: &mut Vec<Fact>) {
         .map(|j| j.id.clone())
         .collect();
     if let Some(p) = &w.permissions {
+        // A write scope at the workflow level reaches every job without its own block; with
+        // one job, or a workflow only other workflows call, it is as narrow as a job's.
+        let reusable_only = events.iter().all(|e| e == "workflow_call") && !events.is_empty();
+        if w.jobs.len() > 1 && !inheriting.is_empty() && !reusable_only {
+            if let model::Grant::Scopes(scopes) = &p.grant {
+                for (scope, level, span) in scopes {
+                    if *level == Level::Write {
+                        out.push(
+                            risk("workflow-write-scope", "", "", scope, *span)
+                                .list("jobs", inheriting.clone())
+                                .done(),
+                        );
+                    }
+                }
+            }
+        }
         let (write, read) = levels(Some(p));
         out.push(
             fact("permissions", &["workflow"], p.key)
@@ -266,7 +282,8 @@ fn reference(uses: &str) -> (&'static str, String, String, &'static str) {
         let tag = image[name.len()..].trim_start_matches([':', '@']).to_string();
         return ("docker", name, tag, pin);
     }
-    if uses.starts_with("./") || uses.starts_with("../") {
+    // (`$/` names the workflow's own repository, at the commit that runs)
+    if uses.starts_with("./") || uses.starts_with("../") || uses.starts_with("$/") {
         return ("local", uses.to_string(), String::new(), "local");
     }
     let kind = if uses.contains("/.github/workflows/") {
@@ -358,9 +375,15 @@ fn job_facts(
     if let Some(uses) = &job.uses {
         out.push(action_use(id, "", uses));
     }
+    // (at the call, or at `secrets: inherit` when that is the line a change added)
     if let Some(span) = job.secrets_inherit {
         let target = job.uses.as_ref().map_or("", |u| u.text.as_str());
-        out.push(risk("secrets-inherit", id, "", target, span).done());
+        let at = job.uses.as_ref().map_or(span, |u| u.span);
+        out.push(
+            risk("secrets-inherit", id, "", target, at)
+                .related([span])
+                .done(),
+        );
     }
     for img in &job.images {
         let (name, pin) = image_pin(&img.text);
@@ -394,9 +417,7 @@ fn job_facts(
     if let Some(c) = &job.cond {
         bot_condition(id, "", c, text, privileged, out);
     }
-    let release = events.iter().any(|e| e == "release")
-        || job.id.contains("release")
-        || job.id.contains("publish");
+    let release = publishes(w, job);
     let uploads = job.steps.iter().any(|s| {
         s.action().is_some_and(|a| a == "actions/upload-artifact")
             || s.run
@@ -466,7 +487,13 @@ fn step_facts(
                 );
             }
         }
-        env_file_writes(id, ident, field, t, text, privileged, out);
+        // (an action's steps run under whatever triggers its callers have)
+        let env_context: Vec<String> = if job.id == "(action)" {
+            vec!["caller's".to_string()]
+        } else {
+            privileged.to_vec()
+        };
+        env_file_writes(id, ident, field, t, text, &env_context, out);
     }
     // All secrets in one place: `toJSON(secrets)` anywhere in the step.
     let mut strings: Vec<&model::Text> = code.iter().map(|(_, t)| *t).collect();
@@ -544,23 +571,101 @@ fn step_facts(
         if persists {
             let u = step.uses.as_ref().map_or(step.span, |u| u.span);
             out.push(
-                risk("persisted-credentials", id, ident, action, u)
+                risk("persisted-credentials", id, ident, action, step.span)
                     .flag("uploads", uploads)
+                    .related([u])
                     .done(),
             );
         }
     }
     // A cache restored in a job that publishes: a poisoned cache ships with the release.
-    if release {
-        let caches = action == "actions/cache"
-            || (action.starts_with("actions/setup-") && step.with("cache").is_some())
-            || action == "Swatinem/rust-cache";
-        if caches {
-            let u = step.uses.as_ref().map_or(step.span, |u| u.span);
-            out.push(risk("cache-in-release", id, ident, action, u).done());
-        }
+    if release && caches(step) {
+        let u = step.uses.as_ref().map_or(step.span, |u| u.span);
+        out.push(risk("cache-in-release", id, ident, action, u).done());
     }
     let _ = events;
+}
+
+/// Actions that publish what the job built (a package, a release, an image).
+const PUBLISHERS: &[&str] = &[
+    "pypa/gh-action-pypi-publish",
+    "rubygems/release-gem",
+    "goreleaser/goreleaser-action",
+    "softprops/action-gh-release",
+    "ncipollo/release-action",
+    "release-drafter/release-drafter",
+    "googleapis/release-please-action",
+    "google-github-actions/release-please-action",
+    "changesets/action",
+    "JS-DevTools/npm-publish",
+];
+
+/// Commands in a script that publish.
+const PUBLISH_COMMANDS: &[&str] = &[
+    "npm publish",
+    "pnpm publish",
+    "yarn publish",
+    "yarn npm publish",
+    "cargo publish",
+    "twine upload",
+    "uv publish",
+    "poetry publish",
+    "gem push",
+    "gh release create",
+];
+
+/// Whether a job publishes a release: the workflow runs for releases or tags (or on a push to a
+/// release branch), or the job runs a publishing action or command.
+fn publishes(w: &Workflow, job: &Job) -> bool {
+    let by_trigger = w.triggers.iter().any(|t| {
+        t.event == "release"
+            || (t.event == "push" && (t.tags || t.branches.iter().any(|b| b.contains("release"))))
+    });
+    by_trigger
+        || job.steps.iter().any(|s| {
+            let a = s.action().unwrap_or_default();
+            PUBLISHERS.iter().any(|p| a.eq_ignore_ascii_case(p))
+                || (a == "docker/build-push-action"
+                    && s.with("push").is_some_and(|p| p.text != "false"))
+                || s
+                    .run
+                    .as_ref()
+                    .is_some_and(|r| PUBLISH_COMMANDS.iter().any(|c| r.text.contains(c)))
+        })
+}
+
+/// The major version of a `@vN…` ref (none for a SHA or a branch).
+fn major(step: &Step) -> Option<u32> {
+    let r = step.uses.as_ref()?.text.split_once('@')?.1;
+    r.strip_prefix('v')?.split('.').next()?.parse().ok()
+}
+
+/// Whether a step restores a cache: `actions/cache`, or a setup action with its cache on
+/// (`setup-go` caches unless told not to; `setup-node` v5 and later caches the package
+/// manager's store unless `package-manager-cache: false`, and a SHA-pinned one is taken to
+/// be recent).
+fn caches(step: &Step) -> bool {
+    let a = step.action().unwrap_or_default().to_ascii_lowercase();
+    let on = |k: &str| {
+        step.with(k)
+            .is_some_and(|v| !matches!(v.text.as_str(), "" | "false"))
+    };
+    let off = |k: &str| step.with(k).is_some_and(|v| v.text == "false");
+    match a.as_str() {
+        "actions/cache" | "actions/cache/restore" => !on("lookup-only"),
+        "actions/setup-go" => !off("cache"),
+        "actions/setup-node" => {
+            on("cache") || (major(step).is_none_or(|m| m >= 5) && !off("package-manager-cache"))
+        }
+        "actions/setup-python" | "actions/setup-java" | "actions/setup-dotnet" => {
+            on("cache") || on("cache-dependency-path")
+        }
+        "astral-sh/setup-uv" => on("enable-cache"),
+        "swatinem/rust-cache" => true,
+        "ruby/setup-ruby" => on("bundler-cache"),
+        "gradle/actions/setup-gradle" => !on("cache-disabled"),
+        _ => false,
+    }
 }
 
 /// Contexts whose value the workflow itself spells out: a `matrix.*` of a matrix written as
@@ -573,7 +678,27 @@ fn resolve(e: &mut expr::Expr, w: &Workflow, job: &Job, step: &Step, text: &str)
         .and_then(|(a, b)| text.get(a..b))
         .is_some_and(|m| !m.contains("${{"));
     for (c, t) in e.flows.iter_mut() {
-        if c.starts_with("matrix.") && literal_matrix {
+        let input = c
+            .strip_prefix("inputs.")
+            .or_else(|| c.strip_prefix("github.event.inputs."));
+        if let Some(name) = input {
+            // a boolean, a number, one of a list of choices or an environment's name is not
+            // free text
+            let types: Vec<&str> = w
+                .triggers
+                .iter()
+                .flat_map(|t| &t.inputs)
+                .filter(|(n, _)| n == name)
+                .map(|(_, ty)| ty.as_str())
+                .collect();
+            if !types.is_empty()
+                && types
+                    .iter()
+                    .all(|ty| matches!(*ty, "boolean" | "number" | "choice" | "environment"))
+            {
+                *t = Trust::Safe;
+            }
+        } else if c.starts_with("matrix.") && literal_matrix {
             *t = Trust::Safe;
         } else if let Some(name) = c.strip_prefix("env.") {
             let set = step
@@ -613,10 +738,29 @@ fn env_file_writes(
     for line in raw.split_inclusive('\n') {
         let start = t.span.0 + at;
         at += line.len();
-        let target = ["GITHUB_ENV", "GITHUB_PATH", "GITHUB_OUTPUT"]
-            .into_iter()
-            .find(|v| line.contains(&format!("${v}")) || line.contains(&format!("${{{v}}}")));
+        // (sh `$GITHUB_ENV`/`${GITHUB_ENV}`, PowerShell `$env:GITHUB_ENV`, cmd `%GITHUB_ENV%`)
+        let target = ["GITHUB_ENV", "GITHUB_PATH", "GITHUB_OUTPUT"].into_iter().find(|v| {
+            [format!("${v}"), format!("${{{v}}}"), format!("$env:{v}"), format!("%{v}%")]
+                .iter()
+                .any(|form| line.contains(form.as_str()))
+        });
         let Some(target) = target else { continue };
+        // What is written: the line without the target's name. Literal text (`echo "A=1"`)
+        // cannot carry anything from the event.
+        let mut written = line.to_string();
+        for form in [
+            format!("$env:{target}"),
+            format!("${{{target}}}"),
+            format!("${target}"),
+            format!("%{target}%"),
+        ] {
+            written = written.replace(&form, "");
+        }
+        let dynamic = written.contains("${{")
+            || written.contains('`')
+            || written
+                .match_indices('$')
+                .any(|(i, _)| written[i + 1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '{' || c == '('));
         let trimmed = line.trim_end_matches(['\n', '\r']);
         let lead = trimmed.len() - trimmed.trim_start().len();
         let span = (start + lead, start + trimmed.len());
@@ -625,7 +769,7 @@ fn env_file_writes(
             .find(|e| e.names.iter().any(|n| n.starts_with("secrets.")))
         {
             out.push(risk("secret-to-env-file", job, step, target, e.span).done());
-        } else if target != "GITHUB_OUTPUT" && !privileged.is_empty() {
+        } else if target != "GITHUB_OUTPUT" && !privileged.is_empty() && dynamic {
             out.push(
                 risk("env-file-write", job, step, target, span)
                     .list("triggers", privileged.to_vec())

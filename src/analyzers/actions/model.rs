@@ -112,6 +112,11 @@ pub struct Trigger {
     pub span: (usize, usize),
     /// `types:` of the event (`[opened, synchronize]`).
     pub types: Vec<String>,
+    /// A `push`'s `tags:`/`tags-ignore:` and `branches:` filters.
+    pub tags: bool,
+    pub branches: Vec<String>,
+    /// `workflow_dispatch`/`workflow_call` inputs: name and declared `type` ("" when none).
+    pub inputs: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -233,6 +238,19 @@ fn triggers(on: &Node) -> Vec<Trigger> {
         event: n.str().unwrap_or_default().to_string(),
         span: n.span,
         types: Vec::new(),
+        tags: false,
+        branches: Vec::new(),
+        inputs: Vec::new(),
+    };
+    let names = |v: &Node, key: &str| -> Vec<String> {
+        v.get(key)
+            .map(|t| {
+                t.strings()
+                    .iter()
+                    .filter_map(|s| s.str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
     };
     match &on.value {
         Value::Str(..) => vec![simple(on)],
@@ -241,15 +259,19 @@ fn triggers(on: &Node) -> Vec<Trigger> {
             .iter()
             .filter(|(k, _)| k.str().is_some())
             .map(|(k, v)| Trigger {
-                types: v
-                    .get("types")
-                    .map(|t| {
-                        t.strings()
-                            .iter()
-                            .filter_map(|s| s.str().map(str::to_string))
-                            .collect()
+                types: names(v, "types"),
+                tags: v.get("tags").is_some() || v.get("tags-ignore").is_some(),
+                branches: names(v, "branches"),
+                inputs: v
+                    .get("inputs")
+                    .map(Node::entries)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|(name, decl)| {
+                        let ty = decl.get("type").and_then(Node::str).unwrap_or_default();
+                        (name.str().unwrap_or_default().to_string(), ty.to_string())
                     })
-                    .unwrap_or_default(),
+                    .collect(),
                 ..simple(k)
             })
             .collect(),

@@ -16,7 +16,7 @@ import sys
 # zizmor audit -> the diffward rules that cover it
 AUDITS = {
     "excessive-permissions": ["ci/default-permissions", "ci/write-all", "ci/permissions-widened",
-                              "ci/permissions-removed", "ci/id-token-write", "ci/workflow-write-scopes"],
+                              "ci/permissions-removed", "ci/id-token-write", "ci/workflow-write-scope"],
     "dangerous-triggers": ["ci/pull-request-target", "ci/workflow-run-trigger", "ci/issue-comment-trigger"],
     "template-injection": ["ci/template-injection", "ci/template-injection-input",
                            "ci/template-injection-indirect"],

@@ -85,7 +85,9 @@ fn popular_list(ecosystem: &str) -> Option<&'static Popular> {
         // No list of popular crates is bundled yet: no maintained package ships one, and the
         // registry's download counts are out of this build's reach (rules/data/popular/SOURCES.md).
         "go" => GO.get_or_init(|| Popular::from_list("go", GO_LIST, &[])),
-        "actions" => ACTIONS.get_or_init(|| Popular::from_list("actions", ACTIONS_LIST, &["action"])),
+        "actions" => {
+            ACTIONS.get_or_init(|| Popular::from_list("actions", ACTIONS_LIST, &["action"]))
+        }
         _ => return None,
     })
 }

@@ -218,15 +218,15 @@ pub const FACT_KINDS: [(&str, &[&str]); 13] = [
     (
         "job-permission",
         &[
-            "job", "source", "how", "write", "read", "id-token", "triggers", "widened",
-            "fallback", "before",
+            "job", "source", "how", "write", "read", "id-token", "triggers", "widened", "fallback",
+            "before", "now",
         ],
     ),
     (
         "permissions",
         &["level", "job", "how", "write", "read", "jobs", "job-count"],
     ),
-    ("trigger", &["event", "types", "privileged"]),
+    ("trigger", &["event", "types", "privileged", "only-labeler"]),
     (
         "action-use",
         &[

@@ -473,7 +473,10 @@ mod tests {
         assert_eq!(trust("github.event.pull_request.head.ref"), Trust::Attacker);
         assert_eq!(trust("github.event.pull_request.base.ref"), Trust::Safe);
         assert_eq!(trust("github.event.pull_request.number"), Trust::Safe);
-        assert_eq!(trust("github.event.head_commit.author.name"), Trust::Attacker);
+        assert_eq!(
+            trust("github.event.head_commit.author.name"),
+            Trust::Attacker
+        );
         assert_eq!(trust("github.event.repository.name"), Trust::Safe);
         assert_eq!(trust("github.event.inputs.tag"), Trust::Input);
         assert_eq!(trust("inputs.tag"), Trust::Input);

@@ -135,10 +135,15 @@ fn facts(w: &Workflow, text: &str, is_action: bool) -> Vec<Fact> {
         .cloned()
         .collect();
     let mut out = Vec::new();
+    // The one use `pull_request_target` was made for: a single job whose single step labels
+    // the pull request from the base branch's configuration.
+    let only_labeler = matches!(w.jobs.as_slice(), [j] if matches!(j.steps.as_slice(),
+        [s] if s.action().is_some_and(|a| a.eq_ignore_ascii_case("actions/labeler"))));
     for t in &w.triggers {
         out.push(
             fact("trigger", &[&t.event], t.span)
                 .text("event", &t.event)
+                .flag("only-labeler", only_labeler)
                 .list("types", t.types.clone())
                 .flag("privileged", PRIVILEGED.contains(&t.event.as_str()))
                 .done(),
@@ -230,9 +235,13 @@ fn permission_facts(w: &Workflow, events: &[String], out: &mut Vec<Fact>) {
                     .done(),
             );
         }
+        // A workflow only other workflows call gets its token from the calling job, which can
+        // only narrow it: with no block it has the caller's.
+        let called_only = !events.is_empty() && events.iter().all(|e| e == "workflow_call");
         let (block, source) = match (&j.permissions, &w.permissions) {
             (Some(p), _) => (Some(p), "job"),
             (None, Some(p)) => (Some(p), "workflow"),
+            (None, None) if called_only => (None, "caller"),
             (None, None) => (None, "default"),
         };
         let (write, read) = levels(block);
@@ -279,7 +288,9 @@ fn risk(risk: &str, job: &str, step: &str, detail: &str, span: (usize, usize)) -
 fn reference(uses: &str) -> (&'static str, String, String, &'static str) {
     if let Some(image) = uses.strip_prefix("docker://") {
         let (name, pin) = image_pin(image);
-        let tag = image[name.len()..].trim_start_matches([':', '@']).to_string();
+        let tag = image[name.len()..]
+            .trim_start_matches([':', '@'])
+            .to_string();
         return ("docker", name, tag, pin);
     }
     // (`$/` names the workflow's own repository, at the commit that runs)
@@ -294,7 +305,12 @@ fn reference(uses: &str) -> (&'static str, String, String, &'static str) {
     match uses.split_once('@') {
         Some((action, r)) => {
             let sha = r.len() == 40 && r.bytes().all(|b| b.is_ascii_hexdigit());
-            (kind, action.to_string(), r.to_string(), if sha { "sha" } else { "ref" })
+            (
+                kind,
+                action.to_string(),
+                r.to_string(),
+                if sha { "sha" } else { "ref" },
+            )
         }
         None => (kind, uses.to_string(), String::new(), "none"),
     }
@@ -312,7 +328,10 @@ fn image_pin(image: &str) -> (String, &'static str) {
     match last.rsplit_once(':') {
         Some((_, tag)) => {
             let name = &image[..image.len() - tag.len() - 1];
-            (name.to_string(), if tag == "latest" { "none" } else { "tag" })
+            (
+                name.to_string(),
+                if tag == "latest" { "none" } else { "tag" },
+            )
         }
         None => (image.to_string(), "none"),
     }
@@ -387,7 +406,9 @@ fn job_facts(
     }
     for img in &job.images {
         let (name, pin) = image_pin(&img.text);
-        let tag = img.text[name.len()..].trim_start_matches([':', '@']).to_string();
+        let tag = img.text[name.len()..]
+            .trim_start_matches([':', '@'])
+            .to_string();
         out.push(
             fact("action-use", &[id, &name], img.span)
                 .text("job", id)
@@ -425,7 +446,9 @@ fn job_facts(
                 .is_some_and(|r| r.text.contains("upload-artifact"))
     });
     for step in &job.steps {
-        step_facts(w, job, step, text, events, privileged, release, uploads, out);
+        step_facts(
+            w, job, step, text, events, privileged, release, uploads, out,
+        );
     }
 }
 
@@ -524,7 +547,9 @@ fn step_facts(
             .next()
             .or_else(|| {
                 let r = step.with("ref")?;
-                r.text.contains("refs/pull/").then(|| (r.text.clone(), r.span))
+                r.text
+                    .contains("refs/pull/")
+                    .then(|| (r.text.clone(), r.span))
             });
         let checkout = matches!(action, "actions/checkout");
         if let (true, Some((detail, span))) = (checkout, head_ref) {
@@ -565,9 +590,8 @@ fn step_facts(
     }
     // Credentials persisted in `.git/config` by a checkout, in a job that uploads artifacts.
     if action == "actions/checkout" {
-        let persists = step
-            .with("persist-credentials")
-            .is_none_or(|v| v.text != "false");
+        // (an explicit `true` is a choice: the job pushes with the token)
+        let persists = step.with("persist-credentials").is_none();
         if persists {
             let u = step.uses.as_ref().map_or(step.span, |u| u.span);
             out.push(
@@ -627,10 +651,11 @@ fn publishes(w: &Workflow, job: &Job) -> bool {
             PUBLISHERS.iter().any(|p| a.eq_ignore_ascii_case(p))
                 || (a == "docker/build-push-action"
                     && s.with("push").is_some_and(|p| p.text != "false"))
-                || s
-                    .run
-                    .as_ref()
-                    .is_some_and(|r| PUBLISH_COMMANDS.iter().any(|c| r.text.contains(c)))
+                || s.run.as_ref().is_some_and(|r| {
+                    r.text.lines().any(|l| {
+                        PUBLISH_COMMANDS.iter().any(|c| l.contains(c)) && !l.contains("--dry-run")
+                    })
+                })
         })
 }
 
@@ -739,11 +764,18 @@ fn env_file_writes(
         let start = t.span.0 + at;
         at += line.len();
         // (sh `$GITHUB_ENV`/`${GITHUB_ENV}`, PowerShell `$env:GITHUB_ENV`, cmd `%GITHUB_ENV%`)
-        let target = ["GITHUB_ENV", "GITHUB_PATH", "GITHUB_OUTPUT"].into_iter().find(|v| {
-            [format!("${v}"), format!("${{{v}}}"), format!("$env:{v}"), format!("%{v}%")]
+        let target = ["GITHUB_ENV", "GITHUB_PATH", "GITHUB_OUTPUT"]
+            .into_iter()
+            .find(|v| {
+                [
+                    format!("${v}"),
+                    format!("${{{v}}}"),
+                    format!("$env:{v}"),
+                    format!("%{v}%"),
+                ]
                 .iter()
                 .any(|form| line.contains(form.as_str()))
-        });
+            });
         let Some(target) = target else { continue };
         // What is written: the line without the target's name. Literal text (`echo "A=1"`)
         // cannot carry anything from the event.
@@ -758,9 +790,10 @@ fn env_file_writes(
         }
         let dynamic = written.contains("${{")
             || written.contains('`')
-            || written
-                .match_indices('$')
-                .any(|(i, _)| written[i + 1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '{' || c == '('));
+            || written.match_indices('$').any(|(i, _)| {
+                written[i + 1..]
+                    .starts_with(|c: char| c.is_ascii_alphabetic() || c == '{' || c == '(')
+            });
         let trimmed = line.trim_end_matches(['\n', '\r']);
         let lead = trimmed.len() - trimmed.trim_start().len();
         let span = (start + lead, start + trimmed.len());
@@ -799,9 +832,15 @@ fn bot_condition(
     if let (Some(a), true) = (actor, raw.contains("[bot]")) {
         let off = raw.find(a).unwrap_or(0);
         out.push(
-            risk("bot-condition", job, step, a, (c.span.0 + off, c.span.0 + off + a.len()))
-                .list("triggers", privileged.to_vec())
-                .done(),
+            risk(
+                "bot-condition",
+                job,
+                step,
+                a,
+                (c.span.0 + off, c.span.0 + off + a.len()),
+            )
+            .list("triggers", privileged.to_vec())
+            .done(),
         );
     }
 }
@@ -835,16 +874,25 @@ pub fn judge(deltas: &mut [Delta]) {
                 (b > a).then(|| format!("{s}: {} → {}", a.name(), b.name()))
             })
             .collect();
-        let fallback = new.text("source") == "default" && old.text("source") != "default";
+        let implicit = |f: &Fact| matches!(f.text("source"), "default" | "caller");
+        let fallback = implicit(new) && !implicit(old);
         new.attrs.insert("widened".into(), Value::List(widened));
         new.attrs.insert(
             "fallback".into(),
             Value::Text(if fallback { "true" } else { "false" }.into()),
         );
         new.attrs.insert(
+            "now".into(),
+            Value::Text(match new.text("source") {
+                "caller" => "the calling job's token".to_string(),
+                _ => "the repository's default token (read and write on most scopes unless the repository or organization restricts it)".to_string(),
+            }),
+        );
+        new.attrs.insert(
             "before".into(),
             Value::Text(match old.text("source") {
                 "default" => "the repository default".to_string(),
+                "caller" => "the calling job's token".to_string(),
                 s => format!("{} `permissions`", s),
             }),
         );

@@ -136,7 +136,10 @@ pub struct Step {
 
 impl Step {
     pub fn with(&self, key: &str) -> Option<&Text> {
-        self.with.iter().find(|(k, _)| k.text == key).map(|(_, v)| v)
+        self.with
+            .iter()
+            .find(|(k, _)| k.text == key)
+            .map(|(_, v)| v)
     }
 
     /// The action a step runs, without its ref (`actions/checkout`).
@@ -291,11 +294,7 @@ fn steps(list: Option<&Node>) -> Vec<Step> {
                     .map(|u| format!("uses:{}", u.text.split('@').next().unwrap_or_default()))
             })
             .unwrap_or_else(|| format!("step:{}", i + 1));
-        let span = s
-            .entries()
-            .first()
-            .map(|(k, _)| k.span)
-            .unwrap_or(s.span);
+        let span = s.entries().first().map(|(k, _)| k.span).unwrap_or(s.span);
         out.push(Step {
             ident,
             span,
@@ -390,10 +389,7 @@ pub fn action(text: &str) -> Result<Workflow, String> {
     Ok(Workflow {
         jobs: vec![Job {
             id: "(action)".into(),
-            span: root
-                .entry("runs")
-                .map(|(k, _)| k.span)
-                .unwrap_or_default(),
+            span: root.entry("runs").map(|(k, _)| k.span).unwrap_or_default(),
             permissions: None,
             runs_on: Vec::new(),
             uses: None,
@@ -422,11 +418,17 @@ mod tests {
         assert_eq!(w.triggers[0].types, vec!["opened"]);
         assert_eq!(w.permissions.as_ref().unwrap().how(), "read-all");
         let b = &w.jobs[0];
-        assert_eq!(b.permissions.as_ref().unwrap().level("contents"), Level::Write);
+        assert_eq!(
+            b.permissions.as_ref().unwrap().level("contents"),
+            Level::Write
+        );
         assert_eq!(b.permissions.as_ref().unwrap().level("issues"), Level::None);
         assert_eq!(b.runs_on.len(), 2);
         assert_eq!(b.steps[0].ident, "uses:actions/checkout");
-        assert_eq!(b.steps[0].with("persist-credentials").unwrap().text, "false");
+        assert_eq!(
+            b.steps[0].with("persist-credentials").unwrap().text,
+            "false"
+        );
         assert_eq!(b.steps[1].ident, "name:Test");
         assert!(w.jobs[1].secrets_inherit.is_some());
         assert!(w.jobs[1].uses.is_some());
@@ -437,7 +439,14 @@ mod tests {
         assert_eq!(workflow("on: push\n").unwrap().triggers[0].event, "push");
         let w = workflow("on: [push, pull_request]\n").unwrap();
         assert!(w.has_trigger("pull_request"));
-        assert!(workflow("permissions: {}\n").unwrap().permissions.unwrap().how() == "none");
+        assert!(
+            workflow("permissions: {}\n")
+                .unwrap()
+                .permissions
+                .unwrap()
+                .how()
+                == "none"
+        );
     }
 
     #[test]

@@ -45,7 +45,10 @@ fn widening_narrowing_and_fallback() {
     let wider = base.replacen("contents: read", "contents: write", 1);
     let d = judged(base, &wider);
     assert_eq!(d[0].kind, DeltaKind::Changed);
-    assert_eq!(list(d[0].new.as_ref().unwrap(), "widened"), vec!["contents: read → write"]);
+    assert_eq!(
+        list(d[0].new.as_ref().unwrap(), "widened"),
+        vec!["contents: read → write"]
+    );
     assert_eq!(d[1].kind, DeltaKind::Unchanged);
     // narrowed: changed, nothing widened
     let d = judged(&wider, base);
@@ -72,7 +75,10 @@ fn injection_in_run_and_github_script_but_not_safe_contexts() {
     let f = workflow(t).unwrap();
     let e = of(&f, "expression");
     assert_eq!(e.len(), 2);
-    assert_eq!(&t[e[0].span.0..e[0].span.1], "${{ github.event.issue.title }}");
+    assert_eq!(
+        &t[e[0].span.0..e[0].span.1],
+        "${{ github.event.issue.title }}"
+    );
     assert_eq!(e[0].text("trust"), "attacker");
     assert_eq!(e[1].text("field"), "script");
 }

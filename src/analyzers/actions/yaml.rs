@@ -88,7 +88,10 @@ pub fn parse(text: &str) -> Result<Node, String> {
         let ev = parser
             .parse()
             .map_err(|e| format!("it is not valid YAML: {e}"))?;
-        if matches!(ev.data, EventData::StreamEnd | EventData::DocumentEnd { .. }) {
+        if matches!(
+            ev.data,
+            EventData::StreamEnd | EventData::DocumentEnd { .. }
+        ) {
             break;
         }
         b.on_event(ev);
@@ -266,7 +269,13 @@ mod tests {
     fn flow_sequences_closed_left_of_their_items_are_read_as_github_reads_them() {
         let t = "jobs:\n  a:\n    strategy:\n      matrix:\n        x: [\n          \"one\",\n        ]\n";
         let n = parse(t).unwrap();
-        let x = n.get("jobs").unwrap().get("a").unwrap().get("strategy").unwrap();
+        let x = n
+            .get("jobs")
+            .unwrap()
+            .get("a")
+            .unwrap()
+            .get("strategy")
+            .unwrap();
         assert_eq!(x.get("matrix").unwrap().get("x").unwrap().items().len(), 1);
     }
 

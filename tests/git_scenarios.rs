@@ -283,11 +283,7 @@ fn plain_paths_scan_hidden_files_and_respect_gitignore() {
         run.findings(),
         vec![
             ("secrets/aws-access-key-id".into(), ".env".into(), 1),
-            (
-                "ci/workflow-write-all".into(),
-                ".github/workflows/ci.yml".into(),
-                2
-            ),
+            ("ci/write-all".into(), ".github/workflows/ci.yml".into(), 2),
         ]
     );
 }

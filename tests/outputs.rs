@@ -152,7 +152,8 @@ fn every_rule_is_declared_even_without_results() {
         .iter()
         .map(|r| r["id"].as_str().unwrap())
         .collect();
-    assert_eq!(ids, vec!["ci/workflow-write-all"]);
+    assert!(ids.iter().all(|i| i.starts_with("ci/")), "{ids:?}");
+    assert!(ids.contains(&"ci/write-all") && ids.len() > 20, "{ids:?}");
     let all = r.scan(&["rules", "list"]).stdout;
     let full = r
         .scan(&["scan", "--base", "HEAD~1", "--format", "sarif"])

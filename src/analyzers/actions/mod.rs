@@ -174,6 +174,15 @@ fn levels(p: Option<&Permissions>) -> (Vec<String>, Vec<String>) {
     (write, read)
 }
 
+/// Where a block is shown: the whole entry when it is one line (`permissions: write-all`),
+/// else its key.
+fn block_span(p: &Permissions) -> (usize, usize) {
+    match p.grant {
+        model::Grant::ReadAll | model::Grant::WriteAll => p.span,
+        model::Grant::Scopes(_) => p.key,
+    }
+}
+
 fn scope_spans(p: &Permissions) -> Vec<(usize, usize)> {
     match &p.grant {
         model::Grant::Scopes(s) => s.iter().map(|(_, _, sp)| *sp).collect(),
@@ -207,7 +216,7 @@ fn permission_facts(w: &Workflow, events: &[String], out: &mut Vec<Fact>) {
         }
         let (write, read) = levels(Some(p));
         out.push(
-            fact("permissions", &["workflow"], p.key)
+            fact("permissions", &["workflow"], block_span(p))
                 .text("level", "workflow")
                 .text("job", "")
                 .text("how", p.how())
@@ -223,7 +232,7 @@ fn permission_facts(w: &Workflow, events: &[String], out: &mut Vec<Fact>) {
         if let Some(p) = &j.permissions {
             let (write, read) = levels(Some(p));
             out.push(
-                fact("permissions", &["job", &j.id], p.key)
+                fact("permissions", &["job", &j.id], block_span(p))
                     .text("level", "job")
                     .text("job", &j.id)
                     .text("how", p.how())

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod engine;
 pub mod finding;
+pub mod guard;
 pub mod lang;
 pub mod redact;
 pub mod report;

@@ -7,6 +7,10 @@ fn main() -> ExitCode {
     }));
     // A bug must not greet a user with a stack trace: one line, and where to report it.
     std::panic::set_hook(Box::new(|info| {
+        // (a parser's panic that `guard::run` catches costs one file, with a notification)
+        if diffward::guard::is_quiet() {
+            return;
+        }
         let at = info
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))

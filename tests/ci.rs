@@ -254,6 +254,7 @@ jobs:
       - uses: some-org/publish-action@v2
         with:
           token: ${{ secrets.NPM_TOKEN }}
+      - run: npm publish
 ",
     );
     r.commit_all("release workflow");
@@ -301,4 +302,77 @@ fn a_workflow_that_is_not_yaml_is_a_notification_and_the_scan_goes_on() {
             2
         )]
     );
+}
+
+#[test]
+fn a_renamed_job_keeps_its_identity_and_a_rename_that_widens_is_reported() {
+    // renamed only: nothing
+    let renamed = TWO_JOBS.replace("  release:\n", "  publish:\n");
+    assert_eq!(
+        ci_findings(&change(TWO_JOBS, ".github/workflows/ci.yml", &renamed)),
+        vec![]
+    );
+    // renamed and widened: the widening, at its scope line
+    let widened = renamed.replace(
+        "    permissions:\n      contents: read\n",
+        "    permissions:\n      contents: write\n",
+    );
+    assert_eq!(
+        ci_findings(&change(TWO_JOBS, ".github/workflows/ci.yml", &widened)),
+        vec![at("permissions-widened", 12)]
+    );
+}
+
+#[test]
+fn one_edit_of_the_workflow_block_is_one_finding_for_every_job_it_widens() {
+    let before = "\
+on: push
+permissions:
+  contents: read
+jobs:
+  a:
+    runs-on: x
+  b:
+    runs-on: x
+  c:
+    runs-on: x
+";
+    let after = before.replace(
+        "  contents: read\n",
+        "  contents: read\n  packages: write\n",
+    );
+    let r = change(before, ".github/workflows/ci.yml", &after);
+    assert_eq!(ci_findings(&r), vec![at("permissions-widened", 4)]);
+    let run = r.scan(&[
+        "scan", "--base", "HEAD~1", "--only", "ci", "--format", "json",
+    ]);
+    let msg = run.findings_json()[0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(msg.starts_with("jobs `a`, `b`, `c`"), "{msg}");
+}
+
+#[test]
+fn a_workflow_ending_inside_a_block_scalar_is_read() {
+    let before = "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: |\n          echo hi";
+    let after = before.replace("on: push", "on: pull_request_target");
+    assert_eq!(
+        ci_findings(&change(before, ".github/workflows/ci.yml", &after)),
+        vec![at("pull-request-target", 1)]
+    );
+}
+
+#[test]
+fn the_readme_recipe_passes_the_pack() {
+    let readme = include_str!("../README.md");
+    let at = readme.find("## GitHub code scanning").expect("section");
+    let open = readme[at..].find("```yaml\n").expect("fence") + at + "```yaml\n".len();
+    let close = readme[open..].find("\n```").expect("end") + open;
+    let r = TempRepo::new();
+    r.write("README.md", "x\n");
+    r.commit_all("init");
+    r.write(".github/workflows/diffward.yml", &readme[open..close]);
+    r.commit_all("add the recipe");
+    assert_eq!(ci_findings(&r), vec![], "the recipe must pass its own pack");
 }

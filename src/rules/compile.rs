@@ -218,8 +218,19 @@ pub const FACT_KINDS: [(&str, &[&str]); 13] = [
     (
         "job-permission",
         &[
-            "job", "source", "how", "write", "read", "id-token", "triggers", "widened", "fallback",
-            "before", "now",
+            "job",
+            "source",
+            "how",
+            "write",
+            "read",
+            "id-token",
+            "triggers",
+            "widened",
+            "fallback",
+            "before",
+            "now",
+            "widened-to",
+            "who",
         ],
     ),
     (
@@ -256,7 +267,7 @@ pub const FACT_KINDS: [(&str, &[&str]); 13] = [
     (
         "workflow-risk",
         &[
-            "risk", "job", "step", "detail", "how", "triggers", "uploads", "jobs",
+            "risk", "job", "step", "detail", "how", "triggers", "uploads", "jobs", "widening",
         ],
     ),
 ];

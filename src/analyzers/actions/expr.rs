@@ -403,14 +403,13 @@ pub fn trust(path: &str) -> Trust {
         "inputs" => Trust::Input,
         "env" | "steps" | "needs" | "matrix" | "jobs" => Trust::Indirect,
         "github" => {
-            if path == "github.head_ref" {
-                Trust::Attacker
-            } else if let Some(rest) = path.strip_prefix("github.event.inputs") {
-                let _ = rest;
+            if path.starts_with("github.event.inputs") {
                 Trust::Input
-            } else if path.starts_with("github.event.client_payload") {
-                Trust::Attacker
-            } else if path.starts_with("github.event") && event_text(path) {
+            } else if path == "github.head_ref"
+                // (a `repository_dispatch` payload is whatever its sender posted)
+                || path.starts_with("github.event.client_payload")
+                || (path.starts_with("github.event") && event_text(path))
+            {
                 Trust::Attacker
             } else {
                 Trust::Safe

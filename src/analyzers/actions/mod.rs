@@ -163,7 +163,14 @@ fn facts(w: &Workflow, text: &str, is_action: bool) -> Vec<Fact> {
 
 fn levels(p: Option<&Permissions>) -> (Vec<String>, Vec<String>) {
     let (mut write, mut read) = (Vec::new(), Vec::new());
-    for s in SCOPES {
+    // (a scope this list does not know yet is still a scope)
+    let mut scopes: Vec<&str> = SCOPES.to_vec();
+    if let Some(model::Grant::Scopes(named)) = p.map(|p| &p.grant) {
+        scopes.extend(named.iter().map(|(n, _, _)| n.as_str()));
+        scopes.sort();
+        scopes.dedup();
+    }
+    for s in scopes {
         let level = p.map_or(default_level(s), |p| p.level(s));
         match level {
             Level::Write => write.push(s.to_string()),
@@ -263,9 +270,14 @@ fn permission_facts(w: &Workflow, events: &[String], out: &mut Vec<Fact>) {
         } else {
             "none"
         };
+        let order: Vec<&str> = match block.map(|p| &p.grant) {
+            Some(model::Grant::Scopes(named)) => named.iter().map(|(n, _, _)| n.as_str()).collect(),
+            _ => Vec::new(),
+        };
         out.push(
             fact("job-permission", &[&j.id], span)
                 .text("job", &j.id)
+                .text("order", order.join("\n"))
                 .text("source", source)
                 .text("how", block.map_or("default", |p| p.how()))
                 .text("id-token", id_token)
@@ -399,6 +411,15 @@ fn job_facts(
     out: &mut Vec<Fact>,
 ) {
     let id = job.id.as_str();
+    // The job itself, for `align_renamed_jobs`: its name and what it does.
+    let mut does: Vec<String> = job.steps.iter().map(|s| s.ident.clone()).collect();
+    does.extend(job.uses.iter().map(|u| u.text.clone()));
+    out.push(
+        fact("job", &[id], job.span)
+            .text("name", &job.name)
+            .text("does", does.join("\n"))
+            .done(),
+    );
     let triggers = || events.to_vec();
     if let Some(uses) = &job.uses {
         out.push(action_use(id, "", uses));
@@ -407,11 +428,12 @@ fn job_facts(
     if let Some(span) = job.secrets_inherit {
         let target = job.uses.as_ref().map_or("", |u| u.text.as_str());
         let at = job.uses.as_ref().map_or(span, |u| u.span);
-        out.push(
-            risk("secrets-inherit", id, "", target, at)
-                .related([span])
-                .done(),
-        );
+        // (keyed by the job alone: re-spelling or re-pinning the called workflow is not new)
+        let mut f = risk("secrets-inherit", id, "", target, at)
+            .related([span])
+            .done();
+        f.key = vec!["secrets-inherit".into(), id.into()];
+        out.push(f);
     }
     for img in &job.images {
         let (name, pin) = image_pin(&img.text);
@@ -448,11 +470,15 @@ fn job_facts(
         bot_condition(id, "", c, text, privileged, out);
     }
     let release = publishes(w, job);
+    // An artifact that can hold the checkout's `.git`: the workspace itself or above it.
     let uploads = job.steps.iter().any(|s| {
         s.action().is_some_and(|a| a == "actions/upload-artifact")
-            || s.run
-                .as_ref()
-                .is_some_and(|r| r.text.contains("upload-artifact"))
+            && s.with("path").is_some_and(|p| {
+                p.text.contains("github.workspace")
+                    || p.text.lines().map(str::trim).any(|l| {
+                        matches!(l, "." | "./" | ".." | "../" | "*" | "./*" | "**" | "./**")
+                    })
+            })
     });
     for step in &job.steps {
         step_facts(
@@ -612,7 +638,7 @@ fn step_facts(
         }
     }
     // A cache restored in a job that publishes: a poisoned cache ships with the release.
-    if release && caches(step) {
+    if release && caches(step, text) {
         let u = step.uses.as_ref().map_or(step.span, |u| u.span);
         out.push(risk("cache-in-release", id, ident, action, u).done());
     }
@@ -647,14 +673,12 @@ const PUBLISH_COMMANDS: &[&str] = &[
     "gh release create",
 ];
 
-/// Whether a job publishes a release: the workflow runs for releases or tags (or on a push to a
-/// release branch), or the job runs a publishing action or command.
+/// Whether a job publishes: it runs a publishing action or command, or the workflow runs only
+/// for published releases. (A tag or a release-branch trigger alone is not enough: such
+/// workflows also build and test in jobs that publish nothing.)
 fn publishes(w: &Workflow, job: &Job) -> bool {
-    let by_trigger = w.triggers.iter().any(|t| {
-        t.event == "release"
-            || (t.event == "push" && (t.tags || t.branches.iter().any(|b| b.contains("release"))))
-    });
-    by_trigger
+    let release_only = !w.triggers.is_empty() && w.triggers.iter().all(|t| t.event == "release");
+    release_only
         || job.steps.iter().any(|s| {
             let a = s.action().unwrap_or_default();
             PUBLISHERS.iter().any(|p| a.eq_ignore_ascii_case(p))
@@ -668,17 +692,25 @@ fn publishes(w: &Workflow, job: &Job) -> bool {
         })
 }
 
-/// The major version of a `@vN…` ref (none for a SHA or a branch).
-fn major(step: &Step) -> Option<u32> {
-    let r = step.uses.as_ref()?.text.split_once('@')?.1;
-    r.strip_prefix('v')?.split('.').next()?.parse().ok()
+/// The major version of a `@vN…` ref, or of the `# vN…` comment after a SHA pin (none for a
+/// branch, or a SHA without a comment).
+fn major(step: &Step, text: &str) -> Option<u32> {
+    let u = step.uses.as_ref()?;
+    let v =
+        |r: &str| -> Option<u32> { r.trim().strip_prefix('v')?.split('.').next()?.parse().ok() };
+    let r = u.text.split_once('@')?.1;
+    v(r).or_else(|| {
+        let rest = text.get(u.span.1..)?;
+        let line = rest.split('\n').next()?;
+        v(line.trim_start().strip_prefix('#')?)
+    })
 }
 
 /// Whether a step restores a cache: `actions/cache`, or a setup action with its cache on
 /// (`setup-go` caches unless told not to; `setup-node` v5 and later caches the package
 /// manager's store unless `package-manager-cache: false`, and a SHA-pinned one is taken to
 /// be recent).
-fn caches(step: &Step) -> bool {
+fn caches(step: &Step, text: &str) -> bool {
     let a = step.action().unwrap_or_default().to_ascii_lowercase();
     let on = |k: &str| {
         step.with(k)
@@ -689,7 +721,8 @@ fn caches(step: &Step) -> bool {
         "actions/cache" | "actions/cache/restore" => !on("lookup-only"),
         "actions/setup-go" => !off("cache"),
         "actions/setup-node" => {
-            on("cache") || (major(step).is_none_or(|m| m >= 5) && !off("package-manager-cache"))
+            on("cache")
+                || (major(step, text).is_none_or(|m| m >= 5) && !off("package-manager-cache"))
         }
         "actions/setup-python" | "actions/setup-java" | "actions/setup-dotnet" => {
             on("cache") || on("cache-dependency-path")
@@ -753,6 +786,48 @@ fn resolve(e: &mut expr::Expr, w: &Workflow, job: &Job, step: &Step, text: &str)
     }
 }
 
+/// Variables the runner sets to its own paths and the run's fixed values: text written from
+/// them carries nothing an outsider chose.
+const RUNNER_VARS: &[&str] = &[
+    "HOME",
+    "USERPROFILE",
+    "PWD",
+    "PATH",
+    "TEMP",
+    "TMP",
+    "RUNNER_TEMP",
+    "RUNNER_TOOL_CACHE",
+    "RUNNER_WORKSPACE",
+    "RUNNER_OS",
+    "RUNNER_ARCH",
+    "GITHUB_WORKSPACE",
+    "GITHUB_REPOSITORY",
+    "GITHUB_REPOSITORY_OWNER",
+    "GITHUB_SHA",
+    "GITHUB_RUN_ID",
+    "GITHUB_RUN_NUMBER",
+    "GITHUB_RUN_ATTEMPT",
+    "GITHUB_ACTION_PATH",
+    "GITHUB_SERVER_URL",
+    "GITHUB_API_URL",
+];
+
+/// The names of the shell variables a line expands (`$NAME`, `${NAME}`, `${NAME:-x}`,
+/// PowerShell `$env:NAME`).
+fn shell_vars(line: &str) -> impl Iterator<Item = &str> {
+    line.match_indices('$').filter_map(|(i, _)| {
+        let rest = &line[i + 1..];
+        let rest = rest.strip_prefix("env:").unwrap_or(rest);
+        let rest = rest.strip_prefix('{').unwrap_or(rest);
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        let name = &rest[..end];
+        name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            .then_some(name)
+    })
+}
+
 /// Writes to `$GITHUB_ENV`/`$GITHUB_PATH` (the following steps' environment) in a run that
 /// reads untrusted input, and secrets written to `$GITHUB_ENV`/`$GITHUB_OUTPUT`.
 fn env_file_writes(
@@ -797,18 +872,23 @@ fn env_file_writes(
         ] {
             written = written.replace(&form, "");
         }
-        let dynamic = written.contains("${{")
-            || written.contains('`')
-            || written.match_indices('$').any(|(i, _)| {
-                written[i + 1..]
-                    .starts_with(|c: char| c.is_ascii_alphabetic() || c == '{' || c == '(')
-            });
+        let dynamic = written.contains('`')
+            || written.contains("$(")
+            || expr::find(&written, 0)
+                .iter()
+                .any(|e| e.trust() > Trust::Secret)
+            || shell_vars(&written).any(|v| !RUNNER_VARS.contains(&v));
         let trimmed = line.trim_end_matches(['\n', '\r']);
         let lead = trimmed.len() - trimmed.trim_start().len();
         let span = (start + lead, start + trimmed.len());
+        // (a secret passed to a command inside `$( )` is not what is written)
+        let in_substitution = |e: &expr::Expr| {
+            let before = &line[..e.span.0 - start];
+            before.matches("$(").count() > before.matches(')').count()
+        };
         if let Some(e) = expr::find(line, start)
             .into_iter()
-            .find(|e| e.names.iter().any(|n| n.starts_with("secrets.")))
+            .find(|e| e.names.iter().any(|n| n.starts_with("secrets.")) && !in_substitution(e))
         {
             out.push(risk("secret-to-env-file", job, step, target, e.span).done());
         } else if target != "GITHUB_OUTPUT" && !privileged.is_empty() && dynamic {
@@ -854,57 +934,202 @@ fn bot_condition(
     }
 }
 
+/// Where a fact kind keeps the job in its key.
+fn job_in_key(kind: &str) -> Option<usize> {
+    match kind {
+        "job" | "job-permission" | "action-use" | "expression" => Some(0),
+        "permissions" | "workflow-risk" => Some(1),
+        _ => None,
+    }
+}
+
+/// A job renamed by the change keeps its identity: a job of the new side whose id the old side
+/// lacks is paired with an old job the new side lacks that has the same `name:`, or else does
+/// the same (the same steps, or calls the same workflow), and its facts are keyed by the old id,
+/// so a rename reports nothing and a rename that also widens reports the widening.
+pub fn align_renamed_jobs(old: &[Fact], new: &mut [Fact]) {
+    let jobs = |facts: &[Fact]| -> Vec<(String, String, String)> {
+        facts
+            .iter()
+            .filter(|f| f.kind == "job")
+            .map(|f| {
+                (
+                    f.key[0].clone(),
+                    f.text("name").to_string(),
+                    f.text("does").to_string(),
+                )
+            })
+            .collect()
+    };
+    let (before, after) = (jobs(old), jobs(new));
+    let gone: Vec<&(String, String, String)> = before
+        .iter()
+        .filter(|(id, ..)| !after.iter().any(|(n, ..)| n == id))
+        .collect();
+    let mut taken = vec![false; gone.len()];
+    let mut renamed: Vec<(String, String)> = Vec::new();
+    for (id, name, does) in after
+        .iter()
+        .filter(|(id, ..)| !before.iter().any(|(o, ..)| o == id))
+    {
+        let same = |pick: &dyn Fn(&(String, String, String)) -> bool| {
+            gone.iter()
+                .enumerate()
+                .find(|(i, g)| !taken[*i] && pick(g))
+                .map(|(i, _)| i)
+        };
+        let hit = same(&|g| !name.is_empty() && g.1 == *name)
+            .or_else(|| same(&|g| !does.is_empty() && g.2 == *does));
+        if let Some(i) = hit {
+            taken[i] = true;
+            renamed.push((id.clone(), gone[i].0.clone()));
+        }
+    }
+    for f in new.iter_mut() {
+        let Some(at) = job_in_key(f.kind) else {
+            continue;
+        };
+        if let Some((_, was)) = renamed.iter().find(|(now, _)| f.key.get(at) == Some(now)) {
+            f.key[at] = was.clone();
+        }
+    }
+}
+
 /// The judgements a changed `job-permission` needs both sides for: `widened` (each scope that
-/// gained access, but `id-token`, which has its own attribute) and `fallback` (the job's
-/// blocks are gone and it takes the repository default).
+/// gained access, but `id-token`, which has its own attribute), `widened-to` (`write` when one
+/// of them can now write, else `read`), `fallback` (the job's blocks are gone and it takes the
+/// repository default or its caller's token), and `who` (the job, or every job that one edit
+/// of the workflow's block widened alike: one finding, not one per job). The fact's related
+/// spans become those of the widened scopes, so the finding lands on the line that widened.
 pub fn judge(deltas: &mut [Delta]) {
-    for d in deltas.iter_mut() {
+    let mut groups: Vec<(String, usize, Vec<String>)> = Vec::new();
+    for (i, d) in deltas.iter_mut().enumerate() {
         let (DeltaKind::Changed, Some(old), Some(new)) = (&d.kind, &d.old, d.new.as_mut()) else {
             continue;
         };
         if new.kind != "job-permission" {
             continue;
         }
+        let list = |f: &Fact, a: &str| -> Vec<String> {
+            match f.attrs.get(a) {
+                Some(Value::List(l)) => l.clone(),
+                _ => Vec::new(),
+            }
+        };
         let level = |f: &Fact, s: &str| {
-            let has = |a: &str| matches!(f.attrs.get(a), Some(Value::List(l)) if l.iter().any(|x| x == s));
-            if has("write") {
+            if list(f, "write").iter().any(|x| x == s) {
                 Level::Write
-            } else if has("read") {
+            } else if list(f, "read").iter().any(|x| x == s) {
                 Level::Read
             } else {
                 Level::None
             }
         };
-        let widened: Vec<String> = SCOPES
+        let mut scopes: Vec<String> = SCOPES.iter().map(|s| s.to_string()).collect();
+        for f in [old, &*new] {
+            scopes.extend(list(f, "write"));
+            scopes.extend(list(f, "read"));
+        }
+        scopes.sort();
+        scopes.dedup();
+        let mut widened = Vec::new();
+        let mut widened_scopes = Vec::new();
+        let mut to_write = false;
+        for s in scopes.iter().filter(|s| *s != "id-token") {
+            let (a, b) = (level(old, s), level(new, s));
+            if b > a {
+                widened.push(format!("{s}: {} → {}", a.name(), b.name()));
+                widened_scopes.push(s.clone());
+                to_write |= b == Level::Write;
+            }
+        }
+        // the spans of the scopes that widened, in the block's order
+        let order: Vec<&str> = new.text("order").lines().collect();
+        let spans: Vec<(usize, usize)> = order
             .iter()
-            .filter(|s| **s != "id-token")
-            .filter_map(|s| {
-                let (a, b) = (level(old, s), level(new, s));
-                (b > a).then(|| format!("{s}: {} → {}", a.name(), b.name()))
-            })
+            .zip(new.related.iter())
+            .filter(|(s, _)| widened_scopes.iter().any(|w| w == *s))
+            .map(|(_, sp)| *sp)
             .collect();
+        if !spans.is_empty() {
+            new.related = spans;
+        }
         let implicit = |f: &Fact| matches!(f.text("source"), "default" | "caller");
         let fallback = implicit(new) && !implicit(old);
+        let by_workflow = old.text("source") == "workflow"
+            && matches!(new.text("source"), "workflow" | "default" | "caller");
+        if by_workflow && !widened.is_empty() {
+            let key = format!("{}|{}|{}", new.text("source"), fallback, widened.join(","));
+            let job = new.text("job").to_string();
+            match groups.iter_mut().find(|(k, ..)| *k == key) {
+                Some((_, _, jobs)) => {
+                    jobs.push(job);
+                    // (the first job of the group speaks for all)
+                    widened.clear();
+                }
+                None => groups.push((key, i, vec![job])),
+            }
+        }
+        let attrs = [
+            ("widened-to", if to_write { "write" } else { "read" }.to_string()),
+            ("fallback", if fallback { "true" } else { "false" }.to_string()),
+            (
+                "now",
+                match new.text("source") {
+                    "caller" => "the calling job's token".to_string(),
+                    _ => "the repository's default token (read and write on most scopes unless the repository or organization restricts it)".to_string(),
+                },
+            ),
+            (
+                "before",
+                match old.text("source") {
+                    "default" => "the repository default".to_string(),
+                    "caller" => "the calling job's token".to_string(),
+                    s => format!("{s} `permissions`"),
+                },
+            ),
+            ("who", format!("job `{}`", new.text("job"))),
+        ];
+        for (k, v) in attrs {
+            new.attrs.insert(k.into(), Value::Text(v));
+        }
         new.attrs.insert("widened".into(), Value::List(widened));
-        new.attrs.insert(
-            "fallback".into(),
-            Value::Text(if fallback { "true" } else { "false" }.into()),
-        );
-        new.attrs.insert(
-            "now".into(),
-            Value::Text(match new.text("source") {
-                "caller" => "the calling job's token".to_string(),
-                _ => "the repository's default token (read and write on most scopes unless the repository or organization restricts it)".to_string(),
-            }),
-        );
-        new.attrs.insert(
-            "before".into(),
-            Value::Text(match old.text("source") {
-                "default" => "the repository default".to_string(),
-                "caller" => "the calling job's token".to_string(),
-                s => format!("{} `permissions`", s),
-            }),
-        );
+    }
+    // A write scope the change added at the workflow level is said by the widening it caused.
+    let widened_to_write: Vec<String> = deltas
+        .iter()
+        .filter_map(|d| d.new.as_ref())
+        .filter(|n| n.kind == "job-permission")
+        .flat_map(|n| match n.attrs.get("widened") {
+            Some(Value::List(l)) => l.clone(),
+            _ => Vec::new(),
+        })
+        .filter_map(|w| {
+            w.strip_suffix(" → write")
+                .map(|s| s.split(':').next().unwrap_or(s).to_string())
+        })
+        .collect();
+    for d in deltas.iter_mut() {
+        if let (DeltaKind::Added, Some(n)) = (&d.kind, d.new.as_mut()) {
+            if n.kind == "workflow-risk" && n.text("risk") == "workflow-write-scope" {
+                let said = widened_to_write.iter().any(|s| s == n.text("detail"));
+                n.attrs.insert(
+                    "widening".into(),
+                    Value::Text(if said { "true" } else { "false" }.into()),
+                );
+            }
+        }
+    }
+    for (_, i, jobs) in groups {
+        if let Some(n) = deltas[i].new.as_mut() {
+            if jobs.len() > 1 {
+                let names: Vec<String> = jobs.iter().map(|j| format!("`{j}`")).collect();
+                n.attrs.insert(
+                    "who".into(),
+                    Value::Text(format!("jobs {}", names.join(", "))),
+                );
+            }
+        }
     }
 }
 

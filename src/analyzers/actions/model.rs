@@ -42,6 +42,7 @@ impl Level {
 /// The token's scopes (GitHub's documentation of `permissions`; `metadata` is always read).
 pub const SCOPES: &[&str] = &[
     "actions",
+    "artifact-metadata",
     "attestations",
     "checks",
     "code-quality",
@@ -152,6 +153,8 @@ impl Step {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Job {
     pub id: String,
+    /// Its `name:`, as written.
+    pub name: String,
     /// The job's key.
     pub span: (usize, usize),
     pub permissions: Option<Permissions>,
@@ -319,6 +322,11 @@ fn job(k: &Node, v: &Node) -> Result<Job, String> {
     }
     Ok(Job {
         id: k.str().unwrap_or_default().to_string(),
+        name: v
+            .get("name")
+            .and_then(Node::str)
+            .unwrap_or_default()
+            .to_string(),
         span: k.span,
         permissions: v
             .entry("permissions")
@@ -389,6 +397,7 @@ pub fn action(text: &str) -> Result<Workflow, String> {
     Ok(Workflow {
         jobs: vec![Job {
             id: "(action)".into(),
+            name: String::new(),
             span: root.entry("runs").map(|(k, _)| k.span).unwrap_or_default(),
             permissions: None,
             runs_on: Vec::new(),

@@ -80,6 +80,20 @@ impl Node {
 
 /// The first document of `text`, or why it is not YAML.
 pub fn parse(text: &str) -> Result<Node, String> {
+    // libyaml-safer panics on a block scalar cut by the end of the input: a final newline (past
+    // every span) avoids it, and any other panic of the parser becomes this file's error.
+    let owned;
+    let text = if text.ends_with('\n') {
+        text
+    } else {
+        owned = format!("{text}\n");
+        owned.as_str()
+    };
+    crate::guard::run(|| parse_events(text))
+        .unwrap_or_else(|p| Err(format!("it could not be read as YAML ({p})")))
+}
+
+fn parse_events(text: &str) -> Result<Node, String> {
     let mut b = Builder::default();
     let mut input = text.as_bytes();
     let mut parser = Parser::new();
@@ -277,6 +291,16 @@ mod tests {
             .get("strategy")
             .unwrap();
         assert_eq!(x.get("matrix").unwrap().get("x").unwrap().items().len(), 1);
+    }
+
+    #[test]
+    fn every_truncation_of_a_workflow_parses_or_is_an_error() {
+        let t = "name: \"Déploiement\"\non:\n  push:\n    tags: ['v*']\njobs:\n  a: &x\n    runs-on: [self-hosted, 'linux']\n    steps:\n      - run: |\n          echo \"${{ github.event.issue.title }}\"\n      - run: >\n          folded\n        with: {a: \"b\", c: [1, 2]}\n  b: *x\n";
+        for end in (0..=t.len()).filter(|&e| t.is_char_boundary(e)) {
+            let _ = parse(&t[..end]);
+        }
+        // the case a real repository had: a file ending inside a block scalar
+        assert!(parse("jobs:\n  a:\n    steps:\n      - run: |\n          echo hi").is_ok());
     }
 
     #[test]

@@ -376,3 +376,34 @@ fn the_readme_recipe_passes_the_pack() {
     r.commit_all("add the recipe");
     assert_eq!(ci_findings(&r), vec![], "the recipe must pass its own pack");
 }
+
+#[test]
+fn a_secret_beside_a_ci_finding_is_masked_when_only_the_ci_pack_runs() {
+    let pw = format!("Zq8{}x4Lm2Rt7Vw", "Kp9Ws3Hd");
+    let before =
+        "on: issues\npermissions: {}\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: make\n";
+    let after = format!(
+        "on: issues\npermissions: {{}}\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: make\n        env:\n          DB_PASSWORD: \"{pw}\"\n      - run: echo \"${{{{ github.event.issue.title }}}}\"\n"
+    );
+    let r = change(before, ".github/workflows/ci.yml", &after);
+    for format in ["human", "json", "sarif", "github"] {
+        let run = r.scan(&[
+            "scan", "--base", "HEAD~1", "--only", "ci", "--format", format,
+        ]);
+        assert_eq!(run.code, 1, "{}", run.stderr);
+        assert!(
+            run.stdout.contains("issue.title"),
+            "{format}: {}",
+            run.stdout
+        );
+        if format == "human" {
+            // the line is shown as context, its value masked
+            assert!(run.stdout.contains("DB_PASSWORD"), "{}", run.stdout);
+        }
+        assert!(
+            !run.stdout.contains(&pw),
+            "{format} shows the password:\n{}",
+            run.stdout
+        );
+    }
+}

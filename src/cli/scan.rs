@@ -420,9 +420,16 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
                 redaction = Some(redaction_rules(&rules, &selection)?);
             }
             if let Some(Some(secret_rules)) = &redaction {
-                let paths = part.findings.iter().map(|f| f.path.as_str()).collect();
+                let mut shown: std::collections::HashMap<&str, Vec<(u64, u64)>> =
+                    std::collections::HashMap::new();
+                for f in &part.findings {
+                    shown
+                        .entry(f.path.as_str())
+                        .or_default()
+                        .push((f.region.start_line.into(), f.region.end_line.into()));
+                }
                 let values =
-                    engine::Engine::new(secret_rules, opts.clone()).secret_values_in(cs, &paths);
+                    engine::Engine::new(secret_rules, opts.clone()).secret_values_in(cs, &shown);
                 engine::mask_every_occurrence(&mut part.findings, values);
             }
         }

@@ -309,24 +309,60 @@ impl<'r> Engine<'r> {
 
     /// The value of every secret these rules find in the named files of a change (both sides):
     /// for masking a report whose own rule selection left some secret rules out.
+    ///
+    /// `shown` holds, per path, the 1-based line ranges the report shows. Regex rules read the
+    /// whole side; syntax rules (a parse each) read only the lines near what is shown, the rest
+    /// blanked: a value that appears nowhere near a shown line cannot reach the report, and a
+    /// report of a few lines of a workflow should not cost a parse of every file it names.
     pub fn secret_values_in(
         &self,
         changes: &ChangeSet,
-        paths: &std::collections::HashSet<&str>,
+        shown: &std::collections::HashMap<&str, Vec<(u64, u64)>>,
     ) -> Vec<String> {
+        /// Lines around a shown line that syntax rules still see (a key and its value may be on
+        /// neighbouring lines).
+        const MARGIN: u64 = 4;
         changes
             .files
             .par_iter()
-            .filter(|f| paths.contains(f.path.as_str()))
-            .flat_map_iter(|f| {
+            .filter_map(|f| Some((f, shown.get(f.path.as_str())?)))
+            .flat_map_iter(|(f, ranges)| {
                 let lang = Lang::for_path(&f.path);
                 let rules = self.rules_for(lang, &f.path, f.old_path.as_deref());
+                let (queries, regexes): (Vec<usize>, Vec<usize>) = rules
+                    .iter()
+                    .partition(|&&r| matches!(self.rules.rules[r].matcher, Matcher::Query(_)));
                 let mut notes = Vec::new();
                 let mut values = Vec::new();
                 for side in [&f.new, &f.old] {
                     if let Ok(Some(l)) = load(side, self.opts.max_file_size) {
-                        let matches = self.run_side(lang, &l.text, &rules, &mut notes, &f.path);
+                        let matches = self.run_side(lang, &l.text, &regexes, &mut notes, &f.path);
                         values.extend(self.credential_values(&matches, &l.text));
+                        if queries.is_empty() {
+                            continue;
+                        }
+                        let near: String = l
+                            .text
+                            .text
+                            .split_inclusive('\n')
+                            .enumerate()
+                            .map(|(i, line)| {
+                                let n = i as u64 + 1;
+                                let keep = ranges
+                                    .iter()
+                                    .any(|(a, b)| n + MARGIN >= *a && n <= b + MARGIN);
+                                if keep {
+                                    line
+                                } else if line.ends_with('\n') {
+                                    "\n"
+                                } else {
+                                    ""
+                                }
+                            })
+                            .collect();
+                        let near = SideText::new(near);
+                        let matches = self.run_side(lang, &near, &queries, &mut notes, &f.path);
+                        values.extend(self.credential_values(&matches, &near));
                     }
                 }
                 values

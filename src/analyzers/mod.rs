@@ -22,14 +22,17 @@
 //!   lockfile's two sides into deltas) and knows nothing of rules, the engine or reports.
 //!   `kind.rs` names the files it reads, with their ecosystem, role and size limit; one module
 //!   per format (`deps.rs` package.json and Cargo.toml, `requirements.rs`, `python.rs`,
-//!   `golang.rs`, `registries.rs`, `lockfiles/`). The engine (`engine/facts.rs`) reads each
+//!   `golang.rs`, `registries.rs`, `lockfiles/`; `actions/` GitHub workflows and actions, with
+//!   their own design note). A CI file's two sides are aligned before the delta (renamed jobs
+//!   keep their identity) and judged after it (`actions::judge`: widened scopes). The engine (`engine/facts.rs`) reads each
 //!   side once, in the per-file parallel pass, only for files an analyzer knows and only when
 //!   a fact rule is selected, and judges what needs several files in one change-wide step.
 //!   Rules (`rules/`) own the YAML `fact:` block, checked at load time (`FACT_KINDS` in
 //!   `rules/compile.rs` lists each kind's attributes; an unknown one is an error at its
 //!   line and column).
 //! - **A fact** has a kind (`dependency`, `package-index`, `install-script`, `locked-package`,
-//!   `lockfile`, `override`, `hash-pinning`; next `job-permission`, `trigger`, `action-use`,
+//!   `lockfile`, `override`, `hash-pinning`; for workflows `job-permission`, `permissions`,
+//!   `trigger`, `action-use`, `expression`, `workflow-risk`, see `actions/`; next
 //!   `policy-statement`, `role-binding`, …), a line-free **key** that is its identity
 //!   (`[npm, lodash]`, `[npm, node_modules/a/node_modules/b]`, `[job build, contents]`),
 //!   attributes (strings, or lists of strings), a primary byte span (the name or key in the
@@ -55,8 +58,10 @@
 //!   package, popular, pinned, locked, a host new to the lockfile, a path outside the
 //!   repository; next: effective permissions, an untrusted checkout) are attributes computed
 //!   in Rust, not YAML logic.
-//! - **Location**: the fact's span in the new file; a removal at the place in the new file
-//!   where it was; a lockfile entry of a dependency the change declared in a manifest, at that
+//! - **Location**: the fact's span in the new file when the change touched its line, else the
+//!   first related span it touched (the scope line that widened a job), else for a changed fact
+//!   the place of its old span in the new file (where a `permissions:` block was removed); a
+//!   removal at the place in the new file where it was; a lockfile entry of a dependency the change declared in a manifest, at that
 //!   manifest line; a deleted lockfile, in the base text (GitHub shows a pull-request alert
 //!   only on lines of the diff).
 //! - **Failure**: an extractor that cannot parse a side returns an error that becomes a

@@ -860,7 +860,23 @@ fn env_file_writes(
                 .iter()
                 .any(|form| line.contains(form.as_str()))
             });
-        let Some(target) = target else { continue };
+        let Some(target) = target else {
+            // A secret printed to the log: GitHub masks its exact value, not a transformed one
+            // (`| base64`, a substring, a JSON escape).
+            let cmd = line.trim_start();
+            let prints = ["echo ", "printf ", "Write-Host ", "Write-Output "]
+                .iter()
+                .any(|p| cmd.starts_with(p));
+            if prints && !cmd.contains('>') {
+                if let Some(e) = expr::find(line, start)
+                    .into_iter()
+                    .find(|e| e.names.iter().any(|n| n.starts_with("secrets.")))
+                {
+                    out.push(risk("secret-printed", job, step, &e.inner, e.span).done());
+                }
+            }
+            continue;
+        };
         // What is written: the line without the target's name. Literal text (`echo "A=1"`)
         // cannot carry anything from the event.
         let mut written = line.to_string();

@@ -354,12 +354,15 @@ jobs:
 }
 
 #[test]
-fn a_workflow_ending_inside_a_block_scalar_is_read() {
+fn a_workflow_ending_inside_a_block_scalar_is_read_to_its_last_byte() {
     let before = "on: push\npermissions: {}\njobs:\n  a:\n    runs-on: x\n    steps:\n      - run: |\n          echo hi";
-    let after = before.replace("on: push", "on: pull_request_target");
+    let after = format!(
+        "{}\n          echo \"${{{{ github.event.head_commit.message }}}}\"",
+        before.replace("on: push", "on: pull_request_target")
+    );
     assert_eq!(
         ci_findings(&change(before, ".github/workflows/ci.yml", &after)),
-        vec![at("pull-request-target", 1)]
+        vec![at("pull-request-target", 1), at("template-injection", 9)]
     );
 }
 

@@ -229,6 +229,7 @@ pub const FACT_KINDS: [(&str, &[&str]); 13] = [
             "fallback",
             "before",
             "now",
+            "calls",
             "widened-to",
             "who",
         ],

@@ -277,6 +277,7 @@ fn permission_facts(w: &Workflow, events: &[String], out: &mut Vec<Fact>) {
         out.push(
             fact("job-permission", &[&j.id], span)
                 .text("job", &j.id)
+                .flag("calls", j.uses.is_some())
                 .text("order", order.join("\n"))
                 .text("source", source)
                 .text("how", block.map_or("default", |p| p.how()))
@@ -428,11 +429,16 @@ fn job_facts(
     if let Some(span) = job.secrets_inherit {
         let target = job.uses.as_ref().map_or("", |u| u.text.as_str());
         let at = job.uses.as_ref().map_or(span, |u| u.span);
-        // (keyed by the job alone: re-spelling or re-pinning the called workflow is not new)
+        // (keyed by the job and whose workflow it calls: re-spelling `./` as `$/` or re-pinning
+        // is not new, handing the secrets to another repository is)
+        let callee = match reference(target) {
+            ("local", ..) => "(this repository)".to_string(),
+            (_, action, ..) => action.split('/').take(2).collect::<Vec<_>>().join("/"),
+        };
         let mut f = risk("secrets-inherit", id, "", target, at)
             .related([span])
             .done();
-        f.key = vec!["secrets-inherit".into(), id.into()];
+        f.key = vec!["secrets-inherit".into(), id.into(), callee];
         out.push(f);
     }
     for img in &job.images {
@@ -638,7 +644,7 @@ fn step_facts(
         }
     }
     // A cache restored in a job that publishes: a poisoned cache ships with the release.
-    if release && caches(step, text) {
+    if release && caches(step) {
         let u = step.uses.as_ref().map_or(step.span, |u| u.span);
         out.push(risk("cache-in-release", id, ident, action, u).done());
     }
@@ -692,25 +698,9 @@ fn publishes(w: &Workflow, job: &Job) -> bool {
         })
 }
 
-/// The major version of a `@vN…` ref, or of the `# vN…` comment after a SHA pin (none for a
-/// branch, or a SHA without a comment).
-fn major(step: &Step, text: &str) -> Option<u32> {
-    let u = step.uses.as_ref()?;
-    let v =
-        |r: &str| -> Option<u32> { r.trim().strip_prefix('v')?.split('.').next()?.parse().ok() };
-    let r = u.text.split_once('@')?.1;
-    v(r).or_else(|| {
-        let rest = text.get(u.span.1..)?;
-        let line = rest.split('\n').next()?;
-        v(line.trim_start().strip_prefix('#')?)
-    })
-}
-
 /// Whether a step restores a cache: `actions/cache`, or a setup action with its cache on
-/// (`setup-go` caches unless told not to; `setup-node` v5 and later caches the package
-/// manager's store unless `package-manager-cache: false`, and a SHA-pinned one is taken to
-/// be recent).
-fn caches(step: &Step, text: &str) -> bool {
+/// (`setup-go` caches unless told not to; the others when asked to).
+fn caches(step: &Step) -> bool {
     let a = step.action().unwrap_or_default().to_ascii_lowercase();
     let on = |k: &str| {
         step.with(k)
@@ -720,10 +710,9 @@ fn caches(step: &Step, text: &str) -> bool {
     match a.as_str() {
         "actions/cache" | "actions/cache/restore" => !on("lookup-only"),
         "actions/setup-go" => !off("cache"),
-        "actions/setup-node" => {
-            on("cache")
-                || (major(step, text).is_none_or(|m| m >= 5) && !off("package-manager-cache"))
-        }
+        // (setup-node v5 caches by itself only when package.json names a `packageManager`,
+        // which the workflow does not show: an explicit cache is what counts)
+        "actions/setup-node" => on("cache") || on("package-manager-cache"),
         "actions/setup-python" | "actions/setup-java" | "actions/setup-dotnet" => {
             on("cache") || on("cache-dependency-path")
         }
@@ -994,8 +983,15 @@ pub fn align_renamed_jobs(old: &[Fact], new: &mut [Fact]) {
                 .find(|(i, g)| !taken[*i] && pick(g))
                 .map(|(i, _)| i)
         };
+        // (then: most of the same steps, for a job renamed and edited in one change)
+        let alike = |a: &str, b: &str| {
+            let (a, b): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+            let shared = a.iter().filter(|x| b.contains(x)).count();
+            shared * 2 > a.len().max(b.len()) && shared > 0
+        };
         let hit = same(&|g| !name.is_empty() && g.1 == *name)
-            .or_else(|| same(&|g| !does.is_empty() && g.2 == *does));
+            .or_else(|| same(&|g| !does.is_empty() && g.2 == *does))
+            .or_else(|| same(&|g| alike(&g.2, does)));
         if let Some(i) = hit {
             taken[i] = true;
             renamed.push((id.clone(), gone[i].0.clone()));

@@ -80,8 +80,10 @@ impl Node {
 
 /// The first document of `text`, or why it is not YAML.
 pub fn parse(text: &str) -> Result<Node, String> {
-    // libyaml-safer panics on a block scalar cut by the end of the input: a final newline (past
-    // every span) avoids it, and any other panic of the parser becomes this file's error.
+    // libyaml-safer panics on a block scalar cut by the end of the input: a final newline
+    // avoids it (spans are kept within the text as given), and any other panic of the parser
+    // becomes this file's error.
+    let len = text.len();
     let owned;
     let text = if text.ends_with('\n') {
         text
@@ -89,12 +91,15 @@ pub fn parse(text: &str) -> Result<Node, String> {
         owned = format!("{text}\n");
         owned.as_str()
     };
-    crate::guard::run(|| parse_events(text))
+    crate::guard::run(|| parse_events(text, len))
         .unwrap_or_else(|p| Err(format!("it could not be read as YAML ({p})")))
 }
 
-fn parse_events(text: &str) -> Result<Node, String> {
-    let mut b = Builder::default();
+fn parse_events(text: &str, len: usize) -> Result<Node, String> {
+    let mut b = Builder {
+        len,
+        ..Builder::default()
+    };
     let mut input = text.as_bytes();
     let mut parser = Parser::new();
     parser.set_input_string(&mut input);
@@ -135,6 +140,8 @@ enum Frame {
 
 #[derive(Default)]
 struct Builder {
+    /// The length of the text as given: no span reaches past it.
+    len: usize,
     stack: Vec<Frame>,
     anchors: Vec<(String, Node)>,
     root: Option<Node>,
@@ -174,7 +181,10 @@ impl Builder {
 
 impl Builder {
     fn on_event(&mut self, ev: Event) {
-        let span = (ev.start_mark.index as usize, ev.end_mark.index as usize);
+        let span = (
+            (ev.start_mark.index as usize).min(self.len),
+            (ev.end_mark.index as usize).min(self.len),
+        );
         match ev.data {
             EventData::Scalar {
                 value,
@@ -299,8 +309,22 @@ mod tests {
         for end in (0..=t.len()).filter(|&e| t.is_char_boundary(e)) {
             let _ = parse(&t[..end]);
         }
-        // the case a real repository had: a file ending inside a block scalar
-        assert!(parse("jobs:\n  a:\n    steps:\n      - run: |\n          echo hi").is_ok());
+        // the case real repositories have: a file ending inside a block scalar, whose content
+        // must stay within the text's bytes
+        let t = "jobs:\n  a:\n    steps:\n      - run: |\n          echo ${{ x }}";
+        let n = parse(t).unwrap();
+        let run = n
+            .get("jobs")
+            .unwrap()
+            .get("a")
+            .unwrap()
+            .get("steps")
+            .unwrap()
+            .items()[0]
+            .get("run")
+            .unwrap()
+            .clone();
+        assert!(t[run.span.0..run.span.1].ends_with("echo ${{ x }}"));
     }
 
     #[test]

@@ -62,13 +62,33 @@ pub fn severity_counts(findings: &[Finding]) -> Vec<(Severity, usize)> {
         .collect()
 }
 
-/// Every paragraph of a markdown help text, each folded onto one line.
+/// Every paragraph of a markdown help text, each folded onto one line; a fenced code block
+/// keeps its lines (without the fences), for YAML cannot be read folded.
 pub fn paragraphs(markdown: &str) -> Vec<String> {
     markdown
         .trim()
         .split("\n\n")
-        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let t = p.trim();
+            match t.strip_prefix("```") {
+                Some(code) => {
+                    let body = code.split_once('\n').map_or("", |(_, b)| b);
+                    let body = body.trim_end().trim_end_matches("```").trim_end();
+                    let indent = body
+                        .lines()
+                        .filter(|l| !l.trim().is_empty())
+                        .map(|l| l.len() - l.trim_start().len())
+                        .min()
+                        .unwrap_or(0);
+                    body.lines()
+                        .map(|l| format!("  {}", l.get(indent..).unwrap_or(l.trim_start())))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                }
+                None => t.split_whitespace().collect::<Vec<_>>().join(" "),
+            }
+        })
+        .filter(|p| !p.trim().is_empty())
         .collect()
 }
 
@@ -83,4 +103,21 @@ pub fn first_paragraph(markdown: &str) -> String {
         .collect::<Vec<_>>()
         .join(" ");
     para
+}
+
+#[cfg(test)]
+mod paragraph_tests {
+    #[test]
+    fn code_blocks_keep_their_lines() {
+        let p = super::paragraphs(
+            "Why it matters,\nfolded.\n\n```yaml\njobs:\n  a:\n    permissions: {}\n```\n",
+        );
+        assert_eq!(
+            p,
+            vec![
+                "Why it matters, folded.".to_string(),
+                "  jobs:\n    a:\n      permissions: {}".to_string()
+            ]
+        );
+    }
 }

@@ -40,6 +40,17 @@ fn ci_findings(r: &TempRepo) -> Vec<(String, String, u64)> {
     run.findings()
 }
 
+/// The message of the change's first ci finding.
+fn first_message(r: &TempRepo) -> String {
+    let run = r.scan(&[
+        "scan", "--base", "HEAD~1", "--only", "ci", "--format", "json",
+    ]);
+    run.findings_json()[0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 fn at(rule: &str, line: u64) -> (String, String, u64) {
     (
         format!("ci/{rule}"),
@@ -74,16 +85,11 @@ fn a_permission_widened_in_one_job_is_reported_at_its_scope_for_that_job_only() 
     );
     let r = change(TWO_JOBS, ".github/workflows/ci.yml", &after);
     assert_eq!(ci_findings(&r), vec![at("permissions-widened", 12)]);
-    let run = r.scan(&[
-        "scan", "--base", "HEAD~1", "--only", "ci", "--format", "json",
-    ]);
-    let msg = run.findings_json()[0]["message"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let msg = first_message(&r);
     assert!(msg.contains("job `release`"), "{msg}");
     assert!(msg.contains("contents: read → write"), "{msg}");
     assert!(msg.contains("packages: none → write"), "{msg}");
+    let run = r.scan(&["scan", "--base", "HEAD~1", "--only", "ci"]);
     assert_eq!(run.code, 1, "a widened token fails the scan");
 }
 
@@ -94,13 +100,7 @@ fn a_removed_permissions_block_is_reported_where_it_was() {
     let r = change(TWO_JOBS, ".github/workflows/ci.yml", &after);
     // (line 3 of the new file is where the block was: `jobs:` took its place)
     assert_eq!(ci_findings(&r), vec![at("permissions-removed", 3)]);
-    let run = r.scan(&[
-        "scan", "--base", "HEAD~1", "--only", "ci", "--format", "json",
-    ]);
-    let msg = run.findings_json()[0]["message"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let msg = first_message(&r);
     assert!(msg.contains("job `test`"), "{msg}");
     assert!(msg.contains("default token"), "{msg}");
 }
@@ -343,13 +343,7 @@ jobs:
     );
     let r = change(before, ".github/workflows/ci.yml", &after);
     assert_eq!(ci_findings(&r), vec![at("permissions-widened", 4)]);
-    let run = r.scan(&[
-        "scan", "--base", "HEAD~1", "--only", "ci", "--format", "json",
-    ]);
-    let msg = run.findings_json()[0]["message"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let msg = first_message(&r);
     assert!(msg.starts_with("jobs `a`, `b`, `c`"), "{msg}");
 }
 

@@ -122,32 +122,16 @@ fn lex(s: &str) -> Option<Vec<Tok>> {
                 out.push(Tok::Str(s[st..i].replace("''", "'")));
                 i += 1;
             }
-            b'.' => {
-                out.push(Tok::Dot);
-                i += 1
-            }
-            b'*' => {
-                out.push(Tok::Star);
-                i += 1
-            }
-            b'[' => {
-                out.push(Tok::LBracket);
-                i += 1
-            }
-            b']' => {
-                out.push(Tok::RBracket);
-                i += 1
-            }
-            b'(' => {
-                out.push(Tok::LParen);
-                i += 1
-            }
-            b')' => {
-                out.push(Tok::RParen);
-                i += 1
-            }
-            b',' => {
-                out.push(Tok::Comma);
+            b'.' | b'*' | b'[' | b']' | b'(' | b')' | b',' => {
+                out.push(match c {
+                    b'.' => Tok::Dot,
+                    b'*' => Tok::Star,
+                    b'[' => Tok::LBracket,
+                    b']' => Tok::RBracket,
+                    b'(' => Tok::LParen,
+                    b')' => Tok::RParen,
+                    _ => Tok::Comma,
+                });
                 i += 1
             }
             b'!' if b.get(i + 1) == Some(&b'=') => {

@@ -371,7 +371,25 @@ fn the_readme_recipe_passes_the_pack() {
     r.commit_all("init");
     r.write(".github/workflows/diffward.yml", &readme[open..close]);
     r.commit_all("add the recipe");
-    assert_eq!(ci_findings(&r), vec![], "the recipe must pass its own pack");
+    // passes the gate at its defaults, with at most notes (its one write scope is a note)
+    let run = r.scan(&["scan", "--base", "HEAD~1", "--only", "ci", "--format", "json"]);
+    assert_eq!(run.code, 0, "the recipe must pass its own pack: {}", run.stdout);
+    let above_info: Vec<String> = run
+        .findings_json()
+        .iter()
+        .filter(|f| f["severity"] != "info")
+        .map(|f| f["rule_id"].to_string())
+        .collect();
+    assert_eq!(above_info, Vec::<String>::new());
+    assert_eq!(
+        ci_findings(&r),
+        vec![(
+            "ci/new-job-write-scopes".to_string(),
+            ".github/workflows/diffward.yml".to_string(),
+            7
+        )],
+        "`security-events: write` to upload SARIF is the recipe's one write scope"
+    );
 }
 
 #[test]

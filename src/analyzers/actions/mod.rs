@@ -1057,12 +1057,20 @@ pub fn judge(deltas: &mut [Delta]) {
         }
         // the spans of the scopes that widened, in the block's order
         let order: Vec<&str> = new.text("order").lines().collect();
-        let spans: Vec<(usize, usize)> = order
-            .iter()
-            .zip(new.related.iter())
-            .filter(|(s, _)| widened_scopes.iter().any(|w| w == *s))
-            .map(|(_, sp)| *sp)
-            .collect();
+        // (and then `id-token`'s, when it newly writes: ci/id-token-write lands there)
+        let id_token = new.text("id-token") == "write" && old.text("id-token") != "write";
+        let pick = |want: &dyn Fn(&str) -> bool| -> Vec<(usize, usize)> {
+            order
+                .iter()
+                .zip(new.related.iter())
+                .filter(|(s, _)| want(s))
+                .map(|(_, sp)| *sp)
+                .collect()
+        };
+        let mut spans = pick(&|s| widened_scopes.iter().any(|w| w == s));
+        if id_token {
+            spans.extend(pick(&|s| s == "id-token"));
+        }
         if !spans.is_empty() {
             new.related = spans;
         }
@@ -1135,10 +1143,15 @@ pub fn judge(deltas: &mut [Delta]) {
     for (_, i, jobs) in groups {
         if let Some(n) = deltas[i].new.as_mut() {
             if jobs.len() > 1 {
-                let names: Vec<String> = jobs.iter().map(|j| format!("`{j}`")).collect();
+                // (short enough for a message: the first few by name, then how many more)
+                let names: Vec<String> = jobs.iter().take(4).map(|j| format!("`{j}`")).collect();
+                let more = match jobs.len().saturating_sub(4) {
+                    0 => String::new(),
+                    n => format!(" and {n} more"),
+                };
                 n.attrs.insert(
                     "who".into(),
-                    Value::Text(format!("jobs {}", names.join(", "))),
+                    Value::Text(format!("jobs {}{more}", names.join(", "))),
                 );
             }
         }

@@ -372,8 +372,14 @@ fn the_readme_recipe_passes_the_pack() {
     r.write(".github/workflows/diffward.yml", &readme[open..close]);
     r.commit_all("add the recipe");
     // passes the gate at its defaults, with at most notes (its one write scope is a note)
-    let run = r.scan(&["scan", "--base", "HEAD~1", "--only", "ci", "--format", "json"]);
-    assert_eq!(run.code, 0, "the recipe must pass its own pack: {}", run.stdout);
+    let run = r.scan(&[
+        "scan", "--base", "HEAD~1", "--only", "ci", "--format", "json",
+    ]);
+    assert_eq!(
+        run.code, 0,
+        "the recipe must pass its own pack: {}",
+        run.stdout
+    );
     let above_info: Vec<String> = run
         .findings_json()
         .iter()

@@ -10,12 +10,13 @@
 //!
 //! | kind | key | says |
 //! |---|---|---|
-//! | `job-permission` | job | the job's effective token: `write`/`read` scopes, `source` (job, workflow, default), `how` |
+//! | `job` | job | the job's `name:` and what it does, to pair a renamed job with itself (`align_renamed_jobs`) |
+//! | `job-permission` | job | the job's effective token: `write`/`read` scopes, `source` (job, workflow, default, caller), `how` |
 //! | `permissions` | `workflow` or `job <id>` | a `permissions:` block as written, and the jobs it governs |
 //! | `trigger` | event | an `on:` event, with `types`, `privileged` |
 //! | `action-use` | job, action | a `uses:` (step, reusable workflow, Docker image): `ref`, `pin`, `first-party`, `lookalike` |
 //! | `expression` | job, field, expression | a `${{ }}` expanded into code (`run:`, github-script's `script:`) with the contexts that flow out of it and their `trust` |
-//! | `workflow-risk` | risk, job, detail | one footgun the model shows: untrusted checkout under a privileged trigger, `secrets: inherit`, all secrets in one place, a secret written to `$GITHUB_ENV`, unsecure commands, env-file writes under a privileged trigger, self-hosted runners that forks reach, caches in release workflows, bot-name conditions, credentials persisted by checkout |
+//! | `workflow-risk` | risk, job, detail | one footgun the model shows: untrusted checkout under a privileged trigger, `secrets: inherit`, all secrets in one place, a secret written to `$GITHUB_ENV` or printed, secrets in a privileged run, unsecure commands, env-file writes under a privileged trigger, self-hosted runners that forks reach, caches in release workflows, bot-name conditions, credentials persisted by checkout |
 //!
 //! Keys hold no line numbers and no step positions where a better name exists (an id, a
 //! name, the action), so a workflow re-indented, re-ordered or moved to another file says the
@@ -461,6 +462,38 @@ fn job_facts(
     }
     for (k, v) in &job.env {
         insecure_commands(k, v, id, out);
+    }
+    // Secrets a job reads in a run that forks and outsiders start: one fact a job, at the first
+    // reference, naming them all (`GITHUB_TOKEN` is the token the permissions rules judge).
+    if !privileged.is_empty() {
+        let mut names: Vec<String> = Vec::new();
+        let mut first = None;
+        let strings = job.steps.iter().flat_map(|s| {
+            s.run
+                .iter()
+                .chain(s.with.iter().map(|(_, v)| v))
+                .chain(s.env.iter().map(|(_, v)| v))
+        });
+        for t in strings.chain(job.env.iter().map(|(_, v)| v)) {
+            for e in exprs(text, t) {
+                for n in &e.names {
+                    if let Some(secret) = n.strip_prefix("secrets.") {
+                        if secret != "GITHUB_TOKEN" && !names.iter().any(|x| x == secret) {
+                            names.push(secret.to_string());
+                            first.get_or_insert(e.span);
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(span) = first {
+            let mut f = risk("secrets-in-privileged-run", id, "", &names.join(", "), span)
+                .list("triggers", privileged.to_vec())
+                .done();
+            // (keyed by the job: another secret in the same job is not a new exposure)
+            f.key = vec!["secrets-in-privileged-run".into(), id.into()];
+            out.push(f);
+        }
     }
     let fork_reachable = events.iter().any(|e| FORK_REACHABLE.contains(&e.as_str()));
     for label in &job.runs_on {

@@ -384,19 +384,22 @@ fn action_use(job: &str, step: &str, uses: &model::Text) -> Fact {
 /// Whether an expression names the head of a pull request or of the run that triggered this
 /// one: code from a fork.
 fn names_untrusted_head(e: &expr::Expr) -> bool {
-    e.names.iter().any(|n| {
-        matches!(
-            n.as_str(),
-            "github.event.pull_request.head.sha"
-                | "github.event.pull_request.head.ref"
-                | "github.event.pull_request.head.repo.full_name"
-                | "github.event.workflow_run.head_sha"
-                | "github.event.workflow_run.head_branch"
-                | "github.event.workflow_run.head_repository.full_name"
-                | "github.head_ref"
-        ) || n.starts_with("github.event.workflow_run.pull_requests")
-            || n.starts_with("github.event.issue.pull_request")
-    })
+    e.names.iter().any(|n| untrusted_head(n))
+}
+
+/// Whether a context is the head of a pull request or of the triggering run.
+fn untrusted_head(n: &str) -> bool {
+    matches!(
+        n,
+        "github.event.pull_request.head.sha"
+            | "github.event.pull_request.head.ref"
+            | "github.event.pull_request.head.repo.full_name"
+            | "github.event.workflow_run.head_sha"
+            | "github.event.workflow_run.head_branch"
+            | "github.event.workflow_run.head_repository.full_name"
+            | "github.head_ref"
+    ) || n.starts_with("github.event.workflow_run.pull_requests")
+        || n.starts_with("github.event.issue.pull_request")
 }
 
 fn exprs(text: &str, t: &model::Text) -> Vec<expr::Expr> {
@@ -614,7 +617,16 @@ fn step_facts(
                 let refs_pull = r.text.contains("refs/pull/");
                 exprs(text, r)
                     .into_iter()
-                    .filter(move |e| refs_pull || names_untrusted_head(e))
+                    .filter(move |e| {
+                        refs_pull
+                            || names_untrusted_head(e)
+                            || e.names.iter().any(|n| {
+                                n.contains(".outputs.")
+                                    && output_trust(w, job, n, text, 0).is_some_and(|(_, from)| {
+                                        from.iter().any(|f| untrusted_head(f))
+                                    })
+                            })
+                    })
                     .map(|e| (e.inner.clone(), e.span))
                     .collect::<Vec<_>>()
             })
@@ -789,6 +801,14 @@ fn resolve(e: &mut expr::Expr, w: &Workflow, job: &Job, step: &Step, text: &str)
             }
         } else if c.starts_with("matrix.") && literal_matrix {
             *t = Trust::Safe;
+        } else if c.contains(".outputs.") {
+            // a step's or a job's output is as trusted as what the workflow set it from
+            if let Some((trust, sources)) = output_trust(w, job, c, text, 0) {
+                *t = trust;
+                if trust == Trust::Attacker && !sources.is_empty() {
+                    *c = format!("{c} (set from {})", sources.join(", "));
+                }
+            }
         } else if let Some(name) = c.strip_prefix("env.") {
             let set = step
                 .env
@@ -805,6 +825,87 @@ fn resolve(e: &mut expr::Expr, w: &Workflow, job: &Job, step: &Step, text: &str)
                     .min(Trust::Attacker);
             }
         }
+    }
+}
+
+/// What a `steps.ID.outputs.NAME` (of `job`) or `needs.JOB.outputs.NAME` context holds, when
+/// the workflow shows it: the trust of what it was set from, and the contexts it was set from.
+/// A step output is set by a line of the step's script that writes `NAME=…` to
+/// `$GITHUB_OUTPUT`; a job output by the job's `outputs:`. None when the workflow does not say
+/// (an action's output, an output written by a tool).
+fn output_trust(
+    w: &Workflow,
+    job: &Job,
+    ctx: &str,
+    text: &str,
+    depth: usize,
+) -> Option<(Trust, Vec<String>)> {
+    if depth > 4 {
+        return None;
+    }
+    let parts: Vec<&str> = ctx.split('.').collect();
+    let judge = |values: Vec<expr::Expr>, job: &Job| -> (Trust, Vec<String>) {
+        let mut trust = Trust::Safe;
+        let mut sources = Vec::new();
+        for e in values {
+            for (c, t) in &e.flows {
+                let (t, mut from) = if c.contains(".outputs.") {
+                    output_trust(w, job, c, text, depth + 1).unwrap_or((*t, vec![c.clone()]))
+                } else {
+                    (*t, vec![c.clone()])
+                };
+                if t > trust {
+                    trust = t;
+                    sources.clear();
+                }
+                if t == trust {
+                    sources.append(&mut from);
+                }
+            }
+        }
+        sources.sort();
+        sources.dedup();
+        (trust, sources)
+    };
+    match parts.as_slice() {
+        ["steps", id, "outputs", name] => {
+            let step = job
+                .steps
+                .iter()
+                .find(|s| s.ident.strip_prefix("id:") == Some(id))?;
+            let run = step.run.as_ref()?;
+            let raw = text.get(run.span.0..run.span.1)?;
+            let mut at = run.span.0;
+            let mut values = Vec::new();
+            let mut found = false;
+            for line in raw.split_inclusive('\n') {
+                let start = at;
+                at += line.len();
+                let sets = line.contains("GITHUB_OUTPUT")
+                    && (line.contains(&format!("{name}=")) || line.contains(&format!("{name}<<")));
+                if sets {
+                    found = true;
+                    values.extend(expr::find(line, start));
+                    // `echo "title=$TITLE"`, with `TITLE` from the step's `env:`
+                    for var in shell_vars(line) {
+                        if let Some((_, v)) = step.env.iter().find(|(k, _)| k.text == var) {
+                            values.extend(exprs(text, v));
+                        }
+                    }
+                }
+            }
+            // (written from the shell alone: a computed value, of unknown trust)
+            if !found || values.is_empty() {
+                return None;
+            }
+            Some(judge(values, job))
+        }
+        ["needs", other, "outputs", name] => {
+            let producer = w.jobs.iter().find(|j| j.id == *other)?;
+            let (_, v) = producer.outputs.iter().find(|(k, _)| k.text == *name)?;
+            Some(judge(exprs(text, v), producer))
+        }
+        _ => None,
     }
 }
 

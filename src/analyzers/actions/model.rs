@@ -171,6 +171,8 @@ pub struct Job {
     pub images: Vec<Text>,
     /// `strategy.matrix` as written, when the job has one.
     pub matrix: Option<(usize, usize)>,
+    /// `outputs:`, by name.
+    pub outputs: Vec<(Text, Text)>,
 }
 
 /// A workflow, or an action's metadata (no triggers or permissions: one job, `(action)`, holding
@@ -349,6 +351,7 @@ fn job(k: &Node, v: &Node) -> Result<Job, String> {
         cond: v.get("if").and_then(Text::of),
         env: pairs(v.get("env")),
         images,
+        outputs: pairs(v.get("outputs")),
         matrix: v
             .get("strategy")
             .and_then(|s| s.entry("matrix"))
@@ -409,6 +412,7 @@ pub fn action(text: &str) -> Result<Workflow, String> {
             env: pairs(runs.get("env")),
             images: image.into_iter().collect(),
             matrix: None,
+            outputs: Vec::new(),
         }],
         using,
         ..Workflow::default()

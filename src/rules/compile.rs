@@ -230,6 +230,7 @@ pub const FACT_KINDS: [(&str, &[&str]); 13] = [
             "before",
             "now",
             "calls",
+            "write-other",
             "widened-to",
             "who",
         ],

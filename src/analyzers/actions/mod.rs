@@ -275,9 +275,11 @@ fn permission_facts(w: &Workflow, events: &[String], out: &mut Vec<Fact>) {
             Some(model::Grant::Scopes(named)) => named.iter().map(|(n, _, _)| n.as_str()).collect(),
             _ => Vec::new(),
         };
+        let write_other: Vec<String> = write.iter().filter(|s| *s != "id-token").cloned().collect();
         out.push(
             fact("job-permission", &[&j.id], span)
                 .text("job", &j.id)
+                .list("write-other", write_other)
                 .flag("calls", j.uses.is_some())
                 .text("order", order.join("\n"))
                 .text("source", source)
@@ -884,6 +886,10 @@ fn output_trust(
                 let sets = line.contains("GITHUB_OUTPUT")
                     && (line.contains(&format!("{name}=")) || line.contains(&format!("{name}<<")));
                 if sets {
+                    // (a command's output: computed, of unknown trust)
+                    if line.contains("$(") || line.contains('`') {
+                        return None;
+                    }
                     found = true;
                     values.extend(expr::find(line, start));
                     // `echo "title=$TITLE"`, with `TITLE` from the step's `env:`
@@ -990,7 +996,17 @@ fn env_file_writes(
             let prints = ["echo ", "printf ", "Write-Host ", "Write-Output "]
                 .iter()
                 .any(|p| cmd.starts_with(p));
-            if prints && !cmd.contains('>') {
+            // (piped into a command, `| docker login --password-stdin`, it is not printed,
+            // unless that command prints it re-encoded: `| base64`, `| rev`, …)
+            let piped_to = cmd.split_once('|').map(|(_, rest)| rest.trim_start());
+            let reencoded = piped_to.is_some_and(|p| {
+                [
+                    "base64", "xxd", "od ", "rev", "tr ", "sed ", "cut ", "awk ", "tee ", "cat",
+                ]
+                .iter()
+                .any(|t| p.starts_with(t))
+            });
+            if prints && !cmd.contains('>') && (piped_to.is_none() || reencoded) {
                 if let Some(e) = expr::find(line, start)
                     .into_iter()
                     .find(|e| e.names.iter().any(|n| n.starts_with("secrets.")))
@@ -1148,6 +1164,17 @@ pub fn align_renamed_jobs(old: &[Fact], new: &mut [Fact]) {
 /// of the workflow's block widened alike: one finding, not one per job). The fact's related
 /// spans become those of the widened scopes, so the finding lands on the line that widened.
 pub fn judge(deltas: &mut [Delta]) {
+    // A new job that can mint OIDC tokens is shown at its `id-token` line.
+    for d in deltas.iter_mut() {
+        if let (DeltaKind::Added, Some(n)) = (&d.kind, d.new.as_mut()) {
+            if n.kind == "job-permission" && n.text("id-token") == "write" {
+                let at = n.text("order").lines().position(|s| s == "id-token");
+                if let Some(sp) = at.and_then(|i| n.related.get(i)).copied() {
+                    n.span = sp;
+                }
+            }
+        }
+    }
     let mut groups: Vec<(String, usize, Vec<String>)> = Vec::new();
     for (i, d) in deltas.iter_mut().enumerate() {
         let (DeltaKind::Changed, Some(old), Some(new)) = (&d.kind, &d.old, d.new.as_mut()) else {

@@ -428,3 +428,35 @@ fn a_secret_beside_a_ci_finding_is_masked_when_only_the_ci_pack_runs() {
         );
     }
 }
+
+#[test]
+fn a_fact_finding_keeps_its_fingerprint_wherever_it_lands() {
+    let fingerprint = |workflow: &str| {
+        let r = TempRepo::new();
+        r.write("README.md", "x\n");
+        r.commit_all("init");
+        r.write(".github/workflows/ci.yml", workflow);
+        r.commit_all("workflow");
+        let run = r.scan(&[
+            "scan", "--base", "HEAD~1", "--only", "ci", "--format", "json",
+        ]);
+        run.findings_json()
+            .iter()
+            .find(|f| f["rule_id"] == "ci/unpinned-action")
+            .map(|f| {
+                (
+                    f["fingerprint"].to_string(),
+                    f["region"]["start_line"].clone(),
+                )
+            })
+            .expect("an unpinned-action finding")
+    };
+    let one = "on: push\npermissions: {}\njobs:\n  b:\n    runs-on: x\n    steps:\n      - uses: some-org/tool@v1\n";
+    let moved = "on: push\npermissions: {}\njobs:\n  b:\n    runs-on: x\n    steps:\n      - run: make\n      - run: make test\n      - uses: some-org/tool@v1\n";
+    let bumped = one.replace("@v1", "@v2");
+    let (a, b, c) = (fingerprint(one), fingerprint(moved), fingerprint(&bumped));
+    assert_ne!(a.1, b.1, "the finding moved");
+    assert_eq!(a.0, b.0, "the same fingerprint on another line");
+    // the ref is not an attribute the rule reads: a new version is the same finding
+    assert_eq!(a.0, c.0);
+}

@@ -64,6 +64,9 @@
 //!   removal at the place in the new file where it was; a lockfile entry of a dependency the change declared in a manifest, at that
 //!   manifest line; a deleted lockfile, in the base text (GitHub shows a pull-request alert
 //!   only on lines of the diff).
+//! - **Fingerprint** of a fact finding (`engine/facts.rs::identity`): the rule, the fact's kind,
+//!   key and delta, and the values of the attributes the rule reads; never a line or a span, so
+//!   a baseline keeps knowing a finding that a later change moves or re-words.
 //! - **Failure**: an extractor that cannot parse a side returns an error that becomes a
 //!   notification for that file (saying when it is the side before the change); its text rules
 //!   still run. No extractor panics on any input.

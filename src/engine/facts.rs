@@ -332,7 +332,7 @@ pub fn candidates(
             if fd.file.kind.role() == Role::Lockfile && !reported.insert(once) {
                 continue;
             }
-            if let Some(m) = raw_match(ri, fact, &fd.delta, place_delta, place) {
+            if let Some(m) = raw_match(ri, fm, fact, &fd.delta, place_delta, place) {
                 out.push(semantics::new_side_candidate(
                     rules,
                     place.index,
@@ -383,6 +383,7 @@ fn selected<'d>(fm: &FactMatcher, d: &'d Delta) -> Option<&'d Fact> {
 /// or, for a removal, at the place in the new text where it was removed.
 fn raw_match(
     ri: usize,
+    fm: &FactMatcher,
     fact: &Fact,
     d: &Delta,
     place_d: &Delta,
@@ -423,7 +424,36 @@ fn raw_match(
         looks_made_up: false,
         group: None,
         scope: false,
+        identity: Some(identity(fm, fact, &d.kind)),
     })
+}
+
+/// What a fact finding's fingerprint is made of: the fact's kind, key and delta, and the values
+/// of the attributes the rule reads (its filters and `changed:`). No line, no span, nor an
+/// attribute the rule does not read: a bump of a new dependency's version, or a job's finding
+/// landing on another line, keeps the fingerprint a baseline knows it by.
+fn identity(fm: &FactMatcher, fact: &Fact, delta: &DeltaKind) -> String {
+    let mut read: Vec<&str> = fm
+        .filter
+        .iter()
+        .chain(&fm.filter_not)
+        .map(|(a, _)| a.as_str())
+        .chain(fm.changed.iter().map(String::as_str))
+        .collect();
+    read.sort();
+    read.dedup();
+    let mut out = format!(
+        "{}\u{1f}{}\u{1f}{delta:?}",
+        fact.kind,
+        fact.key.join("\u{1e}")
+    );
+    for a in read {
+        out.push('\u{1f}');
+        out.push_str(a);
+        out.push('=');
+        out.push_str(&fact.attrs.get(a).map(attr_text).unwrap_or_default());
+    }
+    out
 }
 
 /// Where a fact of the new side is reported: its own span when the change touched that line;
@@ -527,6 +557,7 @@ fn lockfiles_removed(
             looks_made_up: false,
             group: None,
             scope: false,
+            identity: Some(identity(fm, fact, &DeltaKind::Removed)),
         };
         out.push(semantics::deleted_file_candidate(
             rules,

@@ -36,6 +36,10 @@ pub struct RawMatch {
     pub group: Option<String>,
     /// For a `count.within` rule: this is the unit itself (a test, at its name), not a member.
     pub scope: bool,
+    /// For a fact rule: the fact's identity (kind, key, delta and the attributes the rule
+    /// reads), which the fingerprint is made of instead of the matched text, so that a finding
+    /// keeps its fingerprint wherever the change makes it land.
+    pub identity: Option<String>,
 }
 
 thread_local! {
@@ -183,6 +187,7 @@ pub fn run_queries(
                 looks_made_up: false,
                 group: None,
                 scope: false,
+                identity: None,
             });
         }
         drop(matches);
@@ -270,6 +275,7 @@ fn group_matches(
                     looks_made_up: false,
                     group: Some(s.name),
                     scope: true,
+                    identity: None,
                 });
             }
         }
@@ -328,6 +334,7 @@ fn regex_matches(ri: usize, rm: &RegexMatcher, hay: &str, base: usize, out: &mut
             looks_made_up: secret.is_some_and(|s| placeholder::is_made_up(s.as_str())),
             group: None,
             scope: false,
+            identity: None,
         });
     }
 }

@@ -91,6 +91,13 @@ fn fingerprint(rule: &Rule, text: &str, m: &RawMatch) -> String {
     let mut h = Sha256::new();
     h.update(rule.id.as_bytes());
     h.update([0]);
+    // A fact finding is its fact's identity, wherever it lands.
+    if let Some(id) = &m.identity {
+        h.update(b"fact\0");
+        h.update(id.as_bytes());
+        let digest = h.finalize();
+        return digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    }
     let matched = &text[m.start..m.end];
     let folded: String = matched.chars().filter(|c| !c.is_whitespace()).collect();
     h.update(folded.as_bytes());

@@ -157,7 +157,13 @@ fn facts(w: &Workflow, text: &str, is_action: bool) -> Vec<Fact> {
         insecure_commands(k, v, "", &mut out);
     }
     for job in &w.jobs {
-        job_facts(w, job, text, &events, &privileged, &mut out);
+        let cx = Cx {
+            w,
+            text,
+            events: &events,
+            privileged: &privileged,
+        };
+        job_facts(&cx, job, &mut out);
     }
     out
 }
@@ -409,14 +415,8 @@ fn exprs(text: &str, t: &model::Text) -> Vec<expr::Expr> {
     expr::find(raw, t.span.0)
 }
 
-fn job_facts(
-    w: &Workflow,
-    job: &Job,
-    text: &str,
-    events: &[String],
-    privileged: &[String],
-    out: &mut Vec<Fact>,
-) {
+fn job_facts(cx: &Cx<'_>, job: &Job, out: &mut Vec<Fact>) {
+    let (w, text, events, privileged) = (cx.w, cx.text, cx.events, cx.privileged);
     let id = job.id.as_str();
     // The job itself, for `align_renamed_jobs`: its name and what it does.
     let mut does: Vec<String> = job.steps.iter().map(|s| s.ident.clone()).collect();
@@ -525,24 +525,30 @@ fn job_facts(
             })
     });
     for step in &job.steps {
-        step_facts(
-            w, job, step, text, events, privileged, release, uploads, out,
-        );
+        step_facts(cx, job, step, JobTraits { release, uploads }, out);
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn step_facts(
-    w: &Workflow,
-    job: &Job,
-    step: &Step,
-    text: &str,
-    events: &[String],
-    privileged: &[String],
+/// What the workflow around a job says, for every job and step.
+struct Cx<'a> {
+    w: &'a Workflow,
+    text: &'a str,
+    /// Every event the workflow runs on.
+    events: &'a [String],
+    /// Those that run with the base repository's secrets for what outsiders send.
+    privileged: &'a [String],
+}
+
+/// What a job's steps are judged by: whether the job publishes, and whether it uploads an
+/// artifact that can hold the checkout's `.git`.
+struct JobTraits {
     release: bool,
     uploads: bool,
-    out: &mut Vec<Fact>,
-) {
+}
+
+fn step_facts(cx: &Cx<'_>, job: &Job, step: &Step, traits: JobTraits, out: &mut Vec<Fact>) {
+    let (w, text, events, privileged) = (cx.w, cx.text, cx.events, cx.privileged);
+    let JobTraits { release, uploads } = traits;
     let id = job.id.as_str();
     let ident = step.ident.as_str();
     if let Some(uses) = &step.uses {
@@ -695,7 +701,6 @@ fn step_facts(
         let u = step.uses.as_ref().map_or(step.span, |u| u.span);
         out.push(risk("cache-in-release", id, ident, action, u).done());
     }
-    let _ = events;
 }
 
 /// Actions that publish what the job built (a package, a release, an image).

@@ -22,22 +22,7 @@ fn change(before: &str, to: &str, after: &str) -> TempRepo {
 
 /// (rule, path, line) of the change's ci findings, at every confidence.
 fn ci_findings(r: &TempRepo) -> Vec<(String, String, u64)> {
-    let run = r.scan(&[
-        "scan",
-        "--base",
-        "HEAD~1",
-        "--only",
-        "ci",
-        "--format",
-        "json",
-        "--fail-on",
-        "never",
-        "--min-confidence",
-        "low",
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.notifications().is_empty(), "{:?}", run.notifications());
-    run.findings()
+    r.change_findings(&["--only", "ci"])
 }
 
 /// The message of the change's first ci finding.

@@ -6,25 +6,7 @@ mod common;
 
 /// (rule, path, line) of every finding of a fixture's change, at every confidence.
 fn findings(fixture: &str) -> Vec<(String, String, u64)> {
-    let r = common::fixture_change_repo(fixture);
-    let run = r.scan(&[
-        "scan",
-        "--base",
-        "HEAD~1",
-        "--format",
-        "json",
-        "--fail-on",
-        "never",
-        "--min-confidence",
-        "low",
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let notes = &run.json()["notifications"];
-    assert!(
-        notes.as_array().is_none_or(|n| n.is_empty()),
-        "{fixture}: {notes}"
-    );
-    run.findings()
+    common::fixture_change_repo(fixture).change_findings(&[])
 }
 
 fn expect(fixture: &str, want: &[(&str, &str, u64)]) {

@@ -187,6 +187,18 @@ fn pinning(spec: &str) -> &'static str {
     }
 }
 
+/// The deltas of a structured file's two sides: joined by key, and for a CI file aligned first
+/// (a renamed job keeps its identity) and judged after (the scopes a job's token gained).
+pub fn joined(kind: FileKind, old: Vec<Fact>, mut new: Vec<Fact>) -> Vec<Delta> {
+    if kind.role() != Role::Ci {
+        return delta(old, new);
+    }
+    actions::align_renamed_jobs(&old, &mut new);
+    let mut deltas = delta(old, new);
+    actions::judge(&mut deltas);
+    deltas
+}
+
 /// How a fact changed across a change.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeltaKind {

@@ -115,16 +115,8 @@ pub fn extract(
                 Some(o) => unreadable(analyzers::extract(kind, &o.text), &f.path, true, notes)?,
                 None => Vec::new(),
             };
-            let mut new_facts =
-                unreadable(analyzers::extract(kind, &new.text), &f.path, false, notes)?;
-            if kind.role() == Role::Ci {
-                analyzers::actions::align_renamed_jobs(&old_facts, &mut new_facts);
-            }
-            let mut deltas = analyzers::delta(old_facts, new_facts);
-            if kind.role() == Role::Ci {
-                analyzers::actions::judge(&mut deltas);
-            }
-            deltas
+            let new_facts = unreadable(analyzers::extract(kind, &new.text), &f.path, false, notes)?;
+            analyzers::joined(kind, old_facts, new_facts)
         }
     };
     Some(FileFacts {

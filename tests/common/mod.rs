@@ -187,6 +187,27 @@ impl TempRepo {
     pub fn scan(&self, args: &[&str]) -> Run {
         diffward(self.path(), args)
     }
+
+    /// (rule, path, line) of every finding of the change `HEAD~1..HEAD`, at every confidence,
+    /// with `extra` scan options; the scan must succeed and find every file readable.
+    pub fn change_findings(&self, extra: &[&str]) -> Vec<(String, String, u64)> {
+        let mut args = vec![
+            "scan",
+            "--base",
+            "HEAD~1",
+            "--format",
+            "json",
+            "--fail-on",
+            "never",
+            "--min-confidence",
+            "low",
+        ];
+        args.extend(extra);
+        let run = self.scan(&args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(run.notifications().is_empty(), "{:?}", run.notifications());
+        run.findings()
+    }
 }
 
 fn copy_tree(from: &Path, to: &Path) {

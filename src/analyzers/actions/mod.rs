@@ -571,8 +571,21 @@ fn step_facts(cx: &Cx<'_>, job: &Job, step: &Step, traits: JobTraits, out: &mut 
             code.push(("script", s));
         }
     }
+    // All secrets in one place: `toJSON(secrets)` anywhere in the step.
+    let all_secrets = |e: &expr::Expr, out: &mut Vec<Fact>| {
+        if e.names.iter().any(|n| n == "secrets" || n == "secrets.*") {
+            out.push(risk("all-secrets", id, ident, &e.inner, e.span).done());
+        }
+    };
+    // (an action's steps run under whatever triggers its callers have)
+    let env_context: Vec<String> = if job.id == "(action)" {
+        vec!["caller's".to_string()]
+    } else {
+        privileged.to_vec()
+    };
     for (field, t) in &code {
         for mut e in exprs(text, t) {
+            all_secrets(&e, out);
             resolve(&mut e, w, job, step, text);
             let trust = e.trust();
             if trust >= Trust::Indirect {
@@ -595,23 +608,15 @@ fn step_facts(cx: &Cx<'_>, job: &Job, step: &Step, traits: JobTraits, out: &mut 
                 );
             }
         }
-        // (an action's steps run under whatever triggers its callers have)
-        let env_context: Vec<String> = if job.id == "(action)" {
-            vec!["caller's".to_string()]
-        } else {
-            privileged.to_vec()
-        };
-        env_file_writes(id, ident, field, t, text, &env_context, out);
+        if *field == "run" {
+            env_file_writes(id, ident, t, text, &env_context, out);
+        }
     }
-    // All secrets in one place: `toJSON(secrets)` anywhere in the step.
-    let mut strings: Vec<&model::Text> = code.iter().map(|(_, t)| *t).collect();
-    strings.extend(step.with.iter().map(|(_, v)| v));
-    strings.extend(step.env.iter().map(|(_, v)| v));
-    for t in strings {
+    // (github-script's `script:` is a `with:` value read above as code)
+    let rest = step.with.iter().chain(&step.env).map(|(_, v)| v);
+    for t in rest.filter(|t| !code.iter().any(|(_, c)| c.span == t.span)) {
         for e in exprs(text, t) {
-            if e.names.iter().any(|n| n == "secrets" || n == "secrets.*") {
-                out.push(risk("all-secrets", id, ident, &e.inner, e.span).done());
-            }
+            all_secrets(&e, out);
         }
     }
     // A checkout (or a download of the triggering run's artifacts) of code a fork sent, in a
@@ -967,15 +972,11 @@ fn shell_vars(line: &str) -> impl Iterator<Item = &str> {
 fn env_file_writes(
     job: &str,
     step: &str,
-    field: &str,
     t: &model::Text,
     text: &str,
     privileged: &[String],
     out: &mut Vec<Fact>,
 ) {
-    if field != "run" {
-        return;
-    }
     let raw = text.get(t.span.0..t.span.1).unwrap_or_default();
     let mut at = 0;
     for line in raw.split_inclusive('\n') {

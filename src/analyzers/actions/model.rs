@@ -113,9 +113,6 @@ pub struct Trigger {
     pub span: (usize, usize),
     /// `types:` of the event (`[opened, synchronize]`).
     pub types: Vec<String>,
-    /// A `push`'s `tags:`/`tags-ignore:` and `branches:` filters.
-    pub tags: bool,
-    pub branches: Vec<String>,
     /// `workflow_dispatch`/`workflow_call` inputs: name and declared `type` ("" when none).
     pub inputs: Vec<(String, String)>,
 }
@@ -246,8 +243,6 @@ fn triggers(on: &Node) -> Vec<Trigger> {
         event: n.str().unwrap_or_default().to_string(),
         span: n.span,
         types: Vec::new(),
-        tags: false,
-        branches: Vec::new(),
         inputs: Vec::new(),
     };
     let names = |v: &Node, key: &str| -> Vec<String> {
@@ -268,8 +263,6 @@ fn triggers(on: &Node) -> Vec<Trigger> {
             .filter(|(k, _)| k.str().is_some())
             .map(|(k, v)| Trigger {
                 types: names(v, "types"),
-                tags: v.get("tags").is_some() || v.get("tags-ignore").is_some(),
-                branches: names(v, "branches"),
                 inputs: v
                     .get("inputs")
                     .map(Node::entries)

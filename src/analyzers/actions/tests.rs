@@ -128,3 +128,14 @@ fn malformed_workflows_are_errors() {
     assert!(workflow("on: [push\n").is_err());
     assert!(workflow("").unwrap().is_empty());
 }
+
+#[test]
+fn all_secrets_in_a_github_script_is_one_fact() {
+    let t = "on: push\njobs:\n  a:\n    runs-on: x\n    steps:\n      - uses: actions/github-script@v7\n        with:\n          script: console.log(${{ toJSON(secrets) }})\n";
+    let f = workflow(t).unwrap();
+    let n = of(&f, "workflow-risk")
+        .iter()
+        .filter(|f| f.text("risk") == "all-secrets")
+        .count();
+    assert_eq!(n, 1);
+}

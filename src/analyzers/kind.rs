@@ -29,6 +29,16 @@ pub enum FileKind {
     GhWorkflow,
     /// Action metadata: `action.yml` (or `.yaml`) anywhere.
     GhAction,
+    /// Terraform (`*.tf`).
+    Terraform,
+    /// docker-compose files (`docker-compose*.yml`, `compose.yaml`, …).
+    Compose,
+    /// Any other JSON: read when its content is an IAM policy, a CloudFormation template or a
+    /// Kubernetes object.
+    InfraJson,
+    /// Any other YAML (and `*.template`): read when it is a Kubernetes manifest (Helm
+    /// templates too), a CloudFormation template or a policy.
+    InfraYaml,
 }
 
 /// What a file is to its project.
@@ -39,6 +49,8 @@ pub enum Role {
     Config,
     /// A CI definition (a workflow, an action).
     Ci,
+    /// Infrastructure code: cloud IAM, Kubernetes, containers.
+    Infra,
 }
 
 impl FileKind {
@@ -66,6 +78,15 @@ impl FileKind {
             "action.yml" | "action.yaml" => FileKind::GhAction,
             _ if is_workflow(path) => FileKind::GhWorkflow,
             _ if super::requirements::is_requirements(path) => FileKind::Requirements,
+            _ if is_compose(file) => FileKind::Compose,
+            _ if file.ends_with(".tf") => FileKind::Terraform,
+            _ if file.ends_with(".json") => FileKind::InfraJson,
+            _ if file.ends_with(".yaml")
+                || file.ends_with(".yml")
+                || file.ends_with(".template") =>
+            {
+                FileKind::InfraYaml
+            }
             _ => return None,
         })
     }
@@ -77,6 +98,7 @@ impl FileKind {
             | GoSum => Role::Lockfile,
             Npmrc | CargoConfig => Role::Config,
             GhWorkflow | GhAction => Role::Ci,
+            Terraform | Compose | InfraJson | InfraYaml => Role::Infra,
             _ => Role::Manifest,
         }
     }
@@ -92,6 +114,7 @@ impl FileKind {
             CargoToml | CargoConfig | CargoLock => "cargo",
             GoMod | GoSum => "go",
             GhWorkflow | GhAction => "github-actions",
+            Terraform | Compose | InfraJson | InfraYaml => "infra",
         }
     }
 
@@ -130,6 +153,13 @@ impl FileKind {
             _ => 4 * 1024 * 1024,
         }
     }
+}
+
+/// Whether a file name is docker-compose's: `docker-compose.yml`, `docker-compose.prod.yaml`,
+/// `compose.yaml`, `compose.override.yml`.
+fn is_compose(file: &str) -> bool {
+    let yaml = file.ends_with(".yml") || file.ends_with(".yaml");
+    yaml && (file.starts_with("docker-compose") || file.starts_with("compose."))
 }
 
 /// Whether a path is a workflow GitHub runs: a `.yml`/`.yaml` file directly in
@@ -176,5 +206,17 @@ mod tests {
             FileKind::of("actions/setup/action.yaml"),
             Some(FileKind::GhAction)
         );
+        assert_eq!(FileKind::of("infra/iam.tf"), Some(FileKind::Terraform));
+        assert_eq!(
+            FileKind::of("docker-compose.prod.yml"),
+            Some(FileKind::Compose)
+        );
+        assert_eq!(FileKind::of("k8s/deploy.yaml"), Some(FileKind::InfraYaml));
+        assert_eq!(
+            FileKind::of("cfn/stack.template"),
+            Some(FileKind::InfraYaml)
+        );
+        assert_eq!(FileKind::of("policy.json"), Some(FileKind::InfraJson));
+        assert_eq!(FileKind::of("pnpm-lock.yaml"), Some(FileKind::PnpmLock));
     }
 }

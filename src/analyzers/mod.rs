@@ -79,12 +79,14 @@
 pub mod actions;
 pub mod deps;
 pub mod golang;
+pub mod infra;
 pub mod kind;
 pub mod lockfiles;
 pub mod lookalike;
 pub mod python;
 pub mod registries;
 pub mod requirements;
+pub mod yaml;
 
 pub use kind::{FileKind, Role};
 
@@ -136,6 +138,9 @@ pub fn extract(kind: FileKind, text: &str) -> Result<Vec<Fact>, String> {
         FileKind::CargoConfig => registries::cargo_config(text)?,
         FileKind::GhWorkflow => actions::workflow(text)?,
         FileKind::GhAction => actions::action(text)?,
+        FileKind::Terraform | FileKind::Compose | FileKind::InfraJson | FileKind::InfraYaml => {
+            infra::extract(kind, text)?
+        }
         // Lockfiles are read both sides at once, for only what changed (`lockfiles`).
         _ => Vec::new(),
     };
@@ -190,6 +195,11 @@ fn pinning(spec: &str) -> &'static str {
 /// The deltas of a structured file's two sides: joined by key, and for a CI file aligned first
 /// (a renamed job keeps its identity) and judged after (the scopes a job's token gained).
 pub fn joined(kind: FileKind, old: Vec<Fact>, mut new: Vec<Fact>) -> Vec<Delta> {
+    if kind.role() == Role::Infra {
+        let mut deltas = delta(old, new);
+        infra::judge(&mut deltas);
+        return deltas;
+    }
     if kind.role() != Role::Ci {
         return delta(old, new);
     }

@@ -98,6 +98,12 @@ pub fn extract(
     let kind = FileKind::of(&f.path)?;
     let mut resolves = None;
     let deltas = match (&old, &new) {
+        // An infrastructure object of a deleted file may live on in another file of the
+        // change (the change-wide join pairs it there).
+        (Some(old), None) if kind.role() == Role::Infra => {
+            let facts = unreadable(analyzers::extract(kind, &old.text), &f.path, true, notes)?;
+            analyzers::delta(facts, Vec::new())
+        }
         (_, None) => Vec::new(),
         (old, Some(new)) if kind.role() == Role::Lockfile => {
             let joined = analyzers::lockfiles::changed_entries(
@@ -196,6 +202,66 @@ fn leaves(dir: &str, path: &str) -> bool {
 struct FileDelta<'a> {
     file: &'a FileFacts,
     delta: Delta,
+    /// Its old side comes from another file of the change (an object moved between files).
+    moved: bool,
+}
+
+/// Infrastructure objects are what they are called where they are deployed (a Terraform
+/// address, a Kubernetes kind and name), not which file says so: an object removed from one
+/// file and added to another is the same object, `unchanged` when its facts are the same and
+/// else `changed` (judged like a change within a file). Identical facts pair first; facts
+/// that differ pair only under a real name (a policy file's anonymous statements do not).
+fn join_moved(deltas: &mut Vec<FileDelta<'_>>) {
+    let infra = |fd: &FileDelta<'_>| fd.file.kind.role() == Role::Infra;
+    let removed: Vec<usize> = (0..deltas.len())
+        .filter(|&i| infra(&deltas[i]) && deltas[i].delta.kind == DeltaKind::Removed)
+        .collect();
+    if removed.is_empty() {
+        return;
+    }
+    let mut taken = vec![false; deltas.len()];
+    for same in [true, false] {
+        for j in 0..deltas.len() {
+            if !infra(&deltas[j]) || deltas[j].delta.kind != DeltaKind::Added {
+                continue;
+            }
+            let Some(n) = deltas[j].delta.new.clone() else {
+                continue;
+            };
+            if !same
+                && n.key
+                    .first()
+                    .is_none_or(|k| k.is_empty() || k == "the policy")
+            {
+                continue;
+            }
+            let found = removed.iter().copied().find(|&i| {
+                let o = deltas[i].delta.old.as_ref();
+                !taken[i]
+                    && deltas[i].file.index != deltas[j].file.index
+                    && o.is_some_and(|o| {
+                        o.kind == n.kind && o.key == n.key && (!same || o.attrs == n.attrs)
+                    })
+            });
+            let Some(i) = found else { continue };
+            taken[i] = true;
+            let old = deltas[i].delta.old.clone();
+            let d = &mut deltas[j];
+            d.delta.kind = if same {
+                DeltaKind::Unchanged
+            } else {
+                DeltaKind::Changed
+            };
+            d.delta.old = old;
+            d.moved = true;
+            analyzers::infra::judge(std::slice::from_mut(&mut d.delta));
+        }
+    }
+    let mut i = 0;
+    deltas.retain(|_| {
+        i += 1;
+        !taken[i - 1]
+    });
 }
 
 /// The change-wide part: every selected fact rule over every file's deltas.
@@ -260,9 +326,14 @@ pub fn candidates(
     }
     for (ff, ds) in files.iter().zip(judged) {
         for delta in ds {
-            deltas.push(FileDelta { file: ff, delta });
+            deltas.push(FileDelta {
+                file: ff,
+                delta,
+                moved: false,
+            });
         }
     }
+    join_moved(&mut deltas);
     // Direct dependencies a manifest of the change added or changed: (ecosystem, folder, name)
     // → the delta, where a lockfile entry's finding lands.
     let mut direct: HashMap<(&'static str, String), Vec<usize>> = HashMap::new();
@@ -324,6 +395,18 @@ pub fn candidates(
             if fd.file.kind.role() == Role::Lockfile && !reported.insert(once) {
                 continue;
             }
+            // (where a moved object lands: its new place, as if it were new there)
+            let as_added;
+            let place_delta = if fd.moved {
+                as_added = Delta {
+                    kind: DeltaKind::Added,
+                    old: None,
+                    new: place_delta.new.clone(),
+                };
+                &as_added
+            } else {
+                place_delta
+            };
             if let Some(m) = raw_match(ri, fm, fact, &fd.delta, place_delta, place) {
                 out.push(semantics::new_side_candidate(
                     rules,
@@ -406,12 +489,18 @@ fn raw_match(
         }
         (_, Some(n)) => at_change(n, place_d, place, new),
     };
+    // A literal key in the code (a provider block's `secret_key`) is a secret: masked in the
+    // snippet, and one finding with the secrets pack's own for the same value.
+    let secret = (fact.kind == "static-credential"
+        && fact.text("literal") == "true"
+        && place_d.new.as_ref().is_some_and(|n| n.span == (start, end)))
+    .then_some((start, end));
     Some(RawMatch {
         rule: ri,
         start,
         end,
         captures,
-        secret: None,
+        secret,
         checksum_valid: None,
         looks_made_up: false,
         group: None,

@@ -75,7 +75,9 @@ pub fn apply_test_path_policy(opts: &ScanOptions, findings: &mut Vec<Finding>) {
 
 /// Where two secret findings overlap (a provider rule and a generic rule on the same token),
 /// keep only the more specific one: a provider rule over one tagged `generic`, then the higher
-/// confidence, then the longer match.
+/// confidence, then the longer match. A finding of another pack that holds a secret (the
+/// credentials pack's literal key in a provider block) yields to a secrets finding of the
+/// same value.
 pub fn one_finding_per_secret(
     findings: &mut Vec<Finding>,
     generic: &std::collections::HashSet<&str>,
@@ -83,6 +85,7 @@ pub fn one_finding_per_secret(
     use crate::finding::Category;
     let rank = |f: &Finding| {
         (
+            f.category == Category::Secrets,
             !generic.contains(f.rule_id.as_str()),
             f.confidence,
             (f.region.end_line, f.region.end_column),
@@ -99,7 +102,7 @@ pub fn one_finding_per_secret(
                 < (a.region.end_line, a.region.end_column)
     };
     let secrets: Vec<usize> = (0..findings.len())
-        .filter(|&i| findings[i].category == Category::Secrets)
+        .filter(|&i| findings[i].category == Category::Secrets || findings[i].secret.is_some())
         .collect();
     let mut drop = vec![false; findings.len()];
     for (x, &i) in secrets.iter().enumerate() {

@@ -168,7 +168,7 @@ impl FactMatcher {
 }
 
 /// The fact kinds rules may select, and their attributes (`analyzers` documents each).
-pub const FACT_KINDS: [(&str, &[&str]); 13] = [
+pub const FACT_KINDS: [(&str, &[&str]); 22] = [
     (
         "dependency",
         &[
@@ -270,6 +270,147 @@ pub const FACT_KINDS: [(&str, &[&str]); 13] = [
         "workflow-risk",
         &[
             "risk", "job", "step", "detail", "how", "triggers", "uploads", "jobs", "widening",
+        ],
+    ),
+    // infrastructure (`analyzers/infra`); each also has `new-risks`, `broadened` and
+    // `hardening-removed`, set on a changed fact
+    (
+        "policy-statement",
+        &[
+            "policy",
+            "format",
+            "sid",
+            "effect",
+            "condition",
+            "now",
+            "not-action",
+            "not-resource",
+            "actions",
+            "resources",
+            "principals",
+            "risks",
+            "service-wildcards",
+            "escalation",
+            "writes",
+            "new-risks",
+            "broadened",
+            "hardening-removed",
+        ],
+    ),
+    (
+        "managed-policy",
+        &[
+            "policy",
+            "resource",
+            "risks",
+            "new-risks",
+            "broadened",
+            "hardening-removed",
+        ],
+    ),
+    (
+        "cloud-grant",
+        &[
+            "provider",
+            "role",
+            "scope",
+            "scope-text",
+            "resource",
+            "members",
+            "risks",
+            "new-risks",
+            "broadened",
+            "hardening-removed",
+        ],
+    ),
+    (
+        "cloud-role",
+        &[
+            "provider",
+            "role",
+            "scope",
+            "resource",
+            "actions",
+            "risks",
+            "new-risks",
+            "broadened",
+            "hardening-removed",
+        ],
+    ),
+    (
+        "static-credential",
+        &[
+            "what",
+            "resource",
+            "attribute",
+            "literal",
+            "risks",
+            "new-risks",
+            "broadened",
+            "hardening-removed",
+        ],
+    ),
+    (
+        "k8s-role",
+        &[
+            "kind",
+            "name",
+            "namespace",
+            "scope",
+            "object",
+            "grants",
+            "risks",
+            "privilege-verbs",
+            "new-risks",
+            "broadened",
+            "hardening-removed",
+        ],
+    ),
+    (
+        "role-binding",
+        &[
+            "kind",
+            "name",
+            "namespace",
+            "scope",
+            "role",
+            "role-kind",
+            "object",
+            "subjects",
+            "risks",
+            "new-risks",
+            "broadened",
+            "hardening-removed",
+        ],
+    ),
+    (
+        "pod-security",
+        &[
+            "workload",
+            "kind",
+            "name",
+            "namespace",
+            "risks",
+            "host-paths",
+            "new-risks",
+            "broadened",
+            "hardening-removed",
+        ],
+    ),
+    (
+        "container-security",
+        &[
+            "workload",
+            "container",
+            "kind",
+            "security-context",
+            "risks",
+            "capabilities",
+            "hardening",
+            "host-paths",
+            "new-risks",
+            "broadened",
+            "hardening-removed",
         ],
     ),
 ];

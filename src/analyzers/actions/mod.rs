@@ -32,7 +32,6 @@
 
 pub mod expr;
 pub mod model;
-pub mod yaml;
 
 use std::collections::BTreeMap;
 

@@ -3,7 +3,7 @@
 //! references, `with:`/`env:`/`run:`, `secrets:` passing, `runs-on`, `if:`. Only what the
 //! ci pack judges is kept; every string keeps its span so its `${{ }}` can be placed exactly.
 
-use super::yaml::{self, Node, Value};
+use crate::analyzers::yaml::{self, Node, Value};
 
 /// A scalar: its decoded text and its byte range as written.
 #[derive(Debug, Clone, PartialEq)]

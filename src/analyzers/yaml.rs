@@ -80,6 +80,19 @@ impl Node {
 
 /// The first document of `text`, or why it is not YAML.
 pub fn parse(text: &str) -> Result<Node, String> {
+    Ok(documents(text, false)?.into_iter().next().unwrap_or(Node {
+        value: Value::Str(String::new(), false),
+        span: (0, 0),
+    }))
+}
+
+/// Every document of a `---`-separated stream (a Kubernetes manifest file), or why it is not
+/// YAML. An empty document is left out.
+pub fn parse_all(text: &str) -> Result<Vec<Node>, String> {
+    documents(text, true)
+}
+
+fn documents(text: &str, all: bool) -> Result<Vec<Node>, String> {
     // libyaml-safer panics on a block scalar cut by the end of the input: a final newline
     // avoids it (spans are kept within the text as given), and any other panic of the parser
     // becomes this file's error.
@@ -91,37 +104,42 @@ pub fn parse(text: &str) -> Result<Node, String> {
         owned = format!("{text}\n");
         owned.as_str()
     };
-    crate::guard::run(|| parse_events(text, len))
+    crate::guard::run(|| parse_events(text, len, all))
         .unwrap_or_else(|p| Err(format!("it could not be read as YAML ({p})")))
 }
 
-fn parse_events(text: &str, len: usize) -> Result<Node, String> {
+fn parse_events(text: &str, len: usize, all: bool) -> Result<Vec<Node>, String> {
     let mut b = Builder {
         len,
         ..Builder::default()
     };
     let mut input = text.as_bytes();
+    let mut docs = Vec::new();
     let mut parser = Parser::new();
     parser.set_input_string(&mut input);
     loop {
         let ev = parser
             .parse()
             .map_err(|e| format!("it is not valid YAML: {e}"))?;
-        if matches!(
-            ev.data,
-            EventData::StreamEnd | EventData::DocumentEnd { .. }
-        ) {
-            break;
+        match ev.data {
+            EventData::StreamEnd => break,
+            EventData::DocumentEnd { .. } => {
+                // (anchors are local to their document)
+                b.anchors.clear();
+                docs.extend(b.root.take().filter(|n| !n.is_null()));
+                if !all {
+                    break;
+                }
+                continue;
+            }
+            _ => {}
         }
         b.on_event(ev);
         if let Some(e) = b.error.take() {
             return Err(e);
         }
     }
-    Ok(b.root.unwrap_or(Node {
-        value: Value::Str(String::new(), false),
-        span: (0, 0),
-    }))
+    Ok(docs)
 }
 
 enum Frame {
@@ -325,6 +343,17 @@ mod tests {
             .unwrap()
             .clone();
         assert!(t[run.span.0..run.span.1].ends_with("echo ${{ x }}"));
+    }
+
+    #[test]
+    fn a_stream_of_documents_is_read_whole_with_spans_into_the_stream() {
+        let t = "a: 1\n---\n---\nkind: Role\n...\n---\nb: [x]\n";
+        let docs = parse_all(t).unwrap();
+        assert_eq!(docs.len(), 3);
+        let (k, _) = docs[1].entry("kind").unwrap();
+        assert_eq!(&t[k.span.0..k.span.1], "kind");
+        assert!(parse_all("a: 1\n---\nb: [\n").is_err());
+        assert_eq!(parse(t).unwrap().get("a").and_then(Node::str), Some("1"));
     }
 
     #[test]

@@ -1,0 +1,582 @@
+//! AWS IAM policy statements, wherever a policy document is written (a JSON file, a
+//! CloudFormation template, a Terraform `jsonencode`, heredoc or `aws_iam_policy_document`),
+//! as `policy-statement` facts with the judgements a rule must not get wrong: every action,
+//! a wildcard on a sensitive service, writes on every resource, privilege-escalation actions,
+//! a public principal, `NotAction`/`NotResource` with Allow. Across a change, a statement's
+//! actions, resources and principals are compared as IAM matches them (`*` and `?` wildcards,
+//! actions without regard to case), so `s3:GetObject` → `s3:*` is broadened and the reverse is
+//! not.
+//!
+//! Sources of the lists below (facts, not code): the sensitive services and privilege-escalation
+//! actions follow the AWS IAM documentation and the public catalogue of IAM privilege
+//! escalation methods published by Rhino Security Labs (2018, "AWS IAM Privilege Escalation –
+//! Methods and Mitigation").
+
+use std::collections::BTreeMap;
+
+use crate::analyzers::yaml::{Node, Value as YValue};
+use crate::analyzers::{Fact, Value};
+
+/// Services where `service:*` is itself a grant of power over identities, keys, secrets or
+/// data.
+const SENSITIVE_SERVICES: &[&str] = &[
+    "iam",
+    "sts",
+    "kms",
+    "s3",
+    "secretsmanager",
+    "ec2",
+    "lambda",
+    "organizations",
+    "ssm",
+    "dynamodb",
+    "rds",
+    "cloudformation",
+    "ecr",
+    "eks",
+];
+
+/// Actions that let their holder grant itself more than the statement says (on a broad
+/// resource).
+const ESCALATION: &[&str] = &[
+    "iam:passrole",
+    "iam:createpolicyversion",
+    "iam:setdefaultpolicyversion",
+    "iam:createaccesskey",
+    "iam:createloginprofile",
+    "iam:updateloginprofile",
+    "iam:attachuserpolicy",
+    "iam:attachgrouppolicy",
+    "iam:attachrolepolicy",
+    "iam:putuserpolicy",
+    "iam:putgrouppolicy",
+    "iam:putrolepolicy",
+    "iam:addusertogroup",
+    "iam:updateassumerolepolicy",
+    "sts:assumerole",
+    "lambda:updatefunctioncode",
+    "glue:updatedevendpoint",
+];
+
+/// Verbs of actions that only read.
+const READ_VERBS: &[&str] = &[
+    "get", "list", "describe", "head", "view", "read", "lookup", "search", "query", "scan",
+    "batchget", "check", "validate", "test", "simulate", "estimate", "preview", "select",
+];
+
+/// Write actions that AWS does not let a policy scope to a resource: `Resource: "*"` is how
+/// they are granted, not a broad grant.
+const UNSCOPABLE_WRITES: &[&str] = &[
+    "cloudwatch:putmetricdata",
+    "xray:puttracesegments",
+    "xray:puttelemetryrecords",
+    "ec2:createnetworkinterface",
+    "ec2:deletenetworkinterface",
+    "ec2:assignprivateipaddresses",
+    "ec2:unassignprivateipaddresses",
+    "logs:createloggroup",
+    "logs:createlogstream",
+    "logs:putlogevents",
+    "ecr:getauthorizationtoken",
+    "sts:getcalleridentity",
+];
+
+/// One statement as read from any format.
+#[derive(Debug, Clone, Default)]
+pub struct Statement {
+    pub sid: String,
+    pub effect: String,
+    pub actions: Vec<String>,
+    pub not_action: bool,
+    pub resources: Vec<String>,
+    pub not_resource: bool,
+    pub has_resource: bool,
+    pub principals: Vec<String>,
+    pub not_principal: bool,
+    /// The condition, as text for the message ("" for none).
+    pub condition: String,
+    /// Where the statement says what it allows: its actions, else the statement itself.
+    pub span: (usize, usize),
+    /// Its effect, resources, principal, condition and whole block.
+    pub related: Vec<(usize, usize)>,
+}
+
+/// The strings of a policy element: a string, each string of a list, and a CloudFormation
+/// intrinsic (`{"Fn::Sub": "arn:…"}`, `{"Ref": "X"}`) as the string it stands for.
+pub fn strings(n: &Node) -> Vec<String> {
+    match &n.value {
+        YValue::Str(s, _) => vec![s.clone()],
+        YValue::Seq(items) => items.iter().flat_map(strings).collect(),
+        YValue::Map(m) => match m.first() {
+            Some((k, v)) => match (k.str(), v.str()) {
+                (Some("Fn::Sub"), _) => strings(v).into_iter().take(1).collect(),
+                (Some("Ref"), Some(r)) => vec![format!("${{{r}}}")],
+                (Some(f), _) => vec![format!("<{f}>")],
+                _ => Vec::new(),
+            },
+            None => Vec::new(),
+        },
+    }
+}
+
+/// The principals of a `Principal` element: `*`, or `AWS:arn…`, `Service:…` per entry.
+fn principals(n: &Node) -> Vec<String> {
+    match &n.value {
+        YValue::Map(m) => m
+            .iter()
+            .flat_map(|(k, v)| {
+                let k = k.str().unwrap_or_default().to_string();
+                strings(v)
+                    .into_iter()
+                    .map(move |s| if s == "*" { s } else { format!("{k}:{s}") })
+            })
+            .collect(),
+        _ => strings(n),
+    }
+}
+
+/// The statements of a policy document node (a map with `Statement`, one statement or a
+/// list).
+pub fn statements(doc: &Node) -> Vec<Statement> {
+    let Some(st) = doc.get("Statement") else {
+        return Vec::new();
+    };
+    let list: Vec<&Node> = match &st.value {
+        YValue::Seq(items) => items.iter().collect(),
+        YValue::Map(_) => vec![st],
+        YValue::Str(..) => Vec::new(),
+    };
+    list.into_iter().filter_map(statement).collect()
+}
+
+fn statement(n: &Node) -> Option<Statement> {
+    if n.entries().is_empty() {
+        return None;
+    }
+    let mut s = Statement {
+        effect: "Allow".into(),
+        span: n.span,
+        ..Statement::default()
+    };
+    let mut related = Vec::new();
+    for (k, v) in n.entries() {
+        match k.str().unwrap_or_default() {
+            "Sid" => s.sid = v.str().unwrap_or_default().to_string(),
+            "Effect" => {
+                s.effect = v.str().unwrap_or("Allow").to_string();
+                related.push(v.span);
+            }
+            key @ ("Action" | "NotAction") => {
+                s.actions = strings(v);
+                s.not_action = key == "NotAction";
+                s.span = v.span;
+            }
+            key @ ("Resource" | "NotResource") => {
+                s.resources = strings(v);
+                s.not_resource = key == "NotResource";
+                s.has_resource = true;
+                related.push(v.span);
+            }
+            key @ ("Principal" | "NotPrincipal") => {
+                s.principals = principals(v);
+                s.not_principal = key == "NotPrincipal";
+                related.push(v.span);
+            }
+            "Condition" => {
+                s.condition = condition_text(v);
+                related.push(k.span);
+            }
+            _ => {}
+        }
+    }
+    related.push(n.span);
+    s.related = related;
+    Some(s)
+}
+
+/// A condition in short: `StringEquals aws:SourceVpc`.
+fn condition_text(n: &Node) -> String {
+    let parts: Vec<String> = n
+        .entries()
+        .iter()
+        .flat_map(|(op, keys)| {
+            let op = op.str().unwrap_or_default().to_string();
+            keys.entries()
+                .iter()
+                .map(move |(k, _)| format!("{op} {}", k.str().unwrap_or_default()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    if parts.is_empty() {
+        "a condition".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// Whether IAM pattern `pat` matches `s` (`*` any run, `?` one character).
+pub fn glob(pat: &str, s: &str) -> bool {
+    let (p, s): (Vec<char>, Vec<char>) = (pat.chars().collect(), s.chars().collect());
+    let (mut pi, mut si, mut star, mut mark) = (0, 0, None, 0);
+    while si < s.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == s[si]) {
+            pi += 1;
+            si += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = si;
+            pi += 1;
+        } else if let Some(st) = star {
+            pi = st + 1;
+            mark += 1;
+            si = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|&c| c == '*')
+}
+
+/// Whether some pattern of `old` grants everything pattern `new` grants (`new` is itself a
+/// pattern: `s3:Get*` is covered by `s3:*`, not by `s3:GetObject`).
+fn covered(old: &[String], new: &str, fold: bool) -> bool {
+    let n = if fold {
+        new.to_lowercase()
+    } else {
+        new.to_string()
+    };
+    old.iter().any(|o| {
+        let o = if fold { o.to_lowercase() } else { o.clone() };
+        o == n || (glob(&o, &n) && (!n.contains('*') || o.ends_with('*')))
+    })
+}
+
+fn all_actions(a: &str) -> bool {
+    a == "*" || a == "*:*"
+}
+
+/// A resource that names everything of its kind: `*`, `arn:aws:iam::*:role/*`, `…:*`.
+fn broad_resource(r: &str) -> bool {
+    let rest = r.splitn(6, ':').nth(5).unwrap_or(r);
+    r == "*" || rest == "*" || rest.ends_with("/*") && !rest[..rest.len() - 2].contains('/')
+}
+
+fn is_write(action: &str) -> bool {
+    let Some((_, verb)) = action.split_once(':') else {
+        return false;
+    };
+    let verb = verb.to_lowercase();
+    !READ_VERBS.iter().any(|r| verb.starts_with(r))
+        && !UNSCOPABLE_WRITES.contains(&action.to_lowercase().as_str())
+}
+
+/// The judgements of one statement: its risks and the actions behind them.
+struct Judged {
+    risks: Vec<&'static str>,
+    service_wildcards: Vec<String>,
+    escalation: Vec<String>,
+    writes: Vec<String>,
+}
+
+fn judge(s: &Statement) -> Judged {
+    let mut j = Judged {
+        risks: Vec::new(),
+        service_wildcards: Vec::new(),
+        escalation: Vec::new(),
+        writes: Vec::new(),
+    };
+    if !s.effect.eq_ignore_ascii_case("allow") {
+        return j;
+    }
+    let any_resource = s.resources.iter().any(|r| r == "*");
+    // (a trust or resource policy names who may act, not what an identity may do)
+    let identity = s.principals.is_empty() && !s.not_principal;
+    let broad = identity && s.resources.iter().any(|r| broad_resource(r));
+    if s.not_action {
+        j.risks.push("not-action");
+    } else {
+        let every = s.actions.iter().any(|a| all_actions(a));
+        if every && (any_resource || !s.has_resource) {
+            j.risks.push("admin");
+        } else if every {
+            j.risks.push("all-actions");
+        }
+        for a in &s.actions {
+            let low = a.to_lowercase();
+            if let Some((svc, "*")) = low.split_once(':') {
+                if SENSITIVE_SERVICES.contains(&svc) {
+                    j.service_wildcards.push(a.clone());
+                }
+            }
+            if broad && !every {
+                for e in ESCALATION {
+                    if glob(&low, e) && !j.escalation.iter().any(|x| x.eq_ignore_ascii_case(e)) {
+                        j.escalation.push(canonical(e));
+                    }
+                }
+            }
+            if identity && any_resource && !every && is_write(a) && !low.ends_with(":*") {
+                j.writes.push(a.clone());
+            }
+        }
+        if !j.service_wildcards.is_empty() && !every {
+            j.risks.push("service-wildcard");
+        }
+        if !j.escalation.is_empty() {
+            j.risks.push("escalation");
+        }
+        if !j.writes.is_empty() {
+            j.risks.push("write-any-resource");
+        }
+    }
+    if s.not_resource {
+        j.risks.push("not-resource");
+    }
+    let public = s.principals.iter().any(|p| p == "*" || p == "AWS:*");
+    if public && !s.not_principal && s.condition.is_empty() {
+        j.risks.push("public");
+    }
+    j
+}
+
+/// `iam:passrole` as AWS documents it: `iam:PassRole`.
+fn canonical(action: &str) -> String {
+    const NAMES: &[&str] = &[
+        "iam:PassRole",
+        "iam:CreatePolicyVersion",
+        "iam:SetDefaultPolicyVersion",
+        "iam:CreateAccessKey",
+        "iam:CreateLoginProfile",
+        "iam:UpdateLoginProfile",
+        "iam:AttachUserPolicy",
+        "iam:AttachGroupPolicy",
+        "iam:AttachRolePolicy",
+        "iam:PutUserPolicy",
+        "iam:PutGroupPolicy",
+        "iam:PutRolePolicy",
+        "iam:AddUserToGroup",
+        "iam:UpdateAssumeRolePolicy",
+        "sts:AssumeRole",
+        "lambda:UpdateFunctionCode",
+        "glue:UpdateDevEndpoint",
+    ];
+    NAMES
+        .iter()
+        .find(|n| n.eq_ignore_ascii_case(action))
+        .map_or(action.to_string(), |n| n.to_string())
+}
+
+/// At most `n` items, then "and K more".
+fn listed(items: &[String], n: usize) -> String {
+    if items.len() <= n {
+        items.join(", ")
+    } else {
+        format!("{}, and {} more", items[..n].join(", "), items.len() - n)
+    }
+}
+
+/// What a statement allows, in short: `s3:GetObject on arn:aws:s3:::b/* when StringEquals x`.
+fn summary(s: &Statement) -> String {
+    let what = if s.actions.is_empty() {
+        "no action".to_string()
+    } else if s.not_action {
+        format!("every action but {}", listed(&s.actions, 3))
+    } else {
+        listed(&s.actions, 3)
+    };
+    let mut out = format!("{} {what}", s.effect);
+    if s.has_resource {
+        if s.not_resource {
+            out.push_str(&format!(
+                " on every resource but {}",
+                listed(&s.resources, 2)
+            ));
+        } else {
+            out.push_str(&format!(" on {}", listed(&s.resources, 2)));
+        }
+    }
+    if !s.principals.is_empty() {
+        out.push_str(&format!(" to {}", listed(&s.principals, 2)));
+    }
+    if !s.condition.is_empty() {
+        out.push_str(&format!(" when {}", s.condition));
+    }
+    out
+}
+
+/// The `policy-statement` fact of a statement of `policy` (its address), written in
+/// `format` (json, cloudformation, terraform).
+pub fn fact(policy: &str, format: &str, s: Statement) -> Fact {
+    let j = judge(&s);
+    let mut attrs = BTreeMap::new();
+    let mut text = |k: &str, v: String| {
+        attrs.insert(k.to_string(), Value::Text(v));
+    };
+    text("policy", policy.to_string());
+    text("format", format.to_string());
+    text("sid", s.sid.clone());
+    text("effect", s.effect.clone());
+    text("condition", s.condition.clone());
+    text("now", summary(&s));
+    text("not-action", s.not_action.to_string());
+    text("not-resource", s.not_resource.to_string());
+    let mut list = |k: &str, v: Vec<String>| {
+        attrs.insert(k.to_string(), Value::List(v));
+    };
+    list("actions", s.actions.clone());
+    list("resources", s.resources.clone());
+    list("principals", s.principals.clone());
+    list("risks", j.risks.iter().map(|r| r.to_string()).collect());
+    list("service-wildcards", j.service_wildcards);
+    list("escalation", j.escalation);
+    list("writes", j.writes);
+    Fact {
+        kind: "policy-statement",
+        key: vec![policy.to_string(), s.sid.clone()],
+        attrs,
+        span: s.span,
+        related: s.related,
+    }
+}
+
+fn list_attr<'f>(f: &'f Fact, k: &str) -> &'f [String] {
+    match f.attrs.get(k) {
+        Some(Value::List(l)) => l,
+        _ => &[],
+    }
+}
+
+/// What a change of a statement broadened, comparing its two sides as IAM matches them:
+/// `actions`, `resources`, `principals`, `condition` (removed), `effect` (Deny → Allow).
+pub fn broadened(old: &Fact, new: &Fact) -> Vec<String> {
+    let mut out = Vec::new();
+    if !new.text("effect").eq_ignore_ascii_case("allow") {
+        return out;
+    }
+    if !old.text("effect").eq_ignore_ascii_case("allow") {
+        out.push("effect".to_string());
+        return out;
+    }
+    let widened = |attr: &str, not_attr: &str, fold: bool| {
+        let (o, n) = (list_attr(old, attr), list_attr(new, attr));
+        match (old.text(not_attr) == "true", new.text(not_attr) == "true") {
+            (false, false) => n.iter().any(|x| !covered(o, x, fold)),
+            // every action but fewer than before
+            (true, true) => o.iter().any(|x| !covered(n, x, fold)),
+            (false, true) => true,
+            (true, false) => false,
+        }
+    };
+    if widened("actions", "not-action", true) {
+        out.push("actions".to_string());
+    }
+    if widened("resources", "not-resource", false) {
+        out.push("resources".to_string());
+    }
+    let (o, n) = (list_attr(old, "principals"), list_attr(new, "principals"));
+    if n.iter().any(|x| !covered(o, x, false)) {
+        out.push("principals".to_string());
+    }
+    if !old.text("condition").is_empty() && new.text("condition").is_empty() {
+        out.push("condition".to_string());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn st(actions: &[&str], resources: &[&str]) -> Statement {
+        Statement {
+            effect: "Allow".into(),
+            actions: actions.iter().map(|s| s.to_string()).collect(),
+            resources: resources.iter().map(|s| s.to_string()).collect(),
+            has_resource: true,
+            ..Statement::default()
+        }
+    }
+
+    fn risks(s: Statement) -> Vec<String> {
+        list_attr(&fact("p", "json", s), "risks").to_vec()
+    }
+
+    #[test]
+    fn wildcards_admin_escalation_and_writes() {
+        assert_eq!(risks(st(&["*"], &["*"])), ["admin"]);
+        assert_eq!(risks(st(&["*"], &["arn:aws:s3:::b"])), ["all-actions"]);
+        assert_eq!(
+            risks(st(&["iam:*"], &["arn:aws:s3:::b"])),
+            ["service-wildcard"]
+        );
+        assert_eq!(
+            risks(st(&["iam:PassRole"], &["*"])),
+            ["escalation", "write-any-resource"]
+        );
+        assert_eq!(
+            risks(st(&["iam:PassRole"], &["arn:aws:iam::1:role/app"])),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            risks(st(&["iam:PassRole"], &["arn:aws:iam::1:role/*"])),
+            ["escalation"]
+        );
+        // the safe look-alikes
+        assert!(risks(st(&["s3:GetObject", "s3:PutObject"], &["arn:aws:s3:::b/*"])).is_empty());
+        assert!(risks(st(&["kms:Decrypt"], &["arn:aws:kms:eu-west-1:1:key/k"])).is_empty());
+        assert!(risks(st(&["ec2:Describe*", "logs:PutLogEvents"], &["*"])).is_empty());
+        let mut deny = st(&["*"], &["*"]);
+        deny.effect = "Deny".into();
+        assert!(risks(deny).is_empty());
+        let mut public = st(&["s3:GetObject"], &["arn:aws:s3:::b/*"]);
+        public.principals = vec!["*".into()];
+        assert_eq!(risks(public.clone()), ["public"]);
+        public.condition = "StringEquals aws:SourceVpce".into();
+        assert!(risks(public).is_empty());
+    }
+
+    #[test]
+    fn broadened_as_iam_matches() {
+        let f = |a: &[&str], r: &[&str]| fact("p", "json", st(a, r));
+        let b = |o: &Fact, n: &Fact| broadened(o, n);
+        assert_eq!(
+            b(&f(&["s3:GetObject"], &["arn:b"]), &f(&["s3:*"], &["arn:b"])),
+            ["actions"]
+        );
+        assert!(b(&f(&["s3:*"], &["arn:b"]), &f(&["s3:GetObject"], &["arn:b"])).is_empty());
+        assert!(b(
+            &f(&["S3:GetObject"], &["arn:b"]),
+            &f(&["s3:getobject"], &["arn:b"])
+        )
+        .is_empty());
+        assert_eq!(
+            b(
+                &f(&["s3:GetObject"], &["arn:b"]),
+                &f(&["s3:GetObject"], &["*"])
+            ),
+            ["resources"]
+        );
+        assert_eq!(
+            b(
+                &f(&["s3:GetObject"], &["arn:b/x"]),
+                &f(&["s3:Get*"], &["arn:b/*"])
+            ),
+            ["actions", "resources"]
+        );
+        let mut c = st(&["s3:GetObject"], &["arn:b"]);
+        c.condition = "Bool aws:SecureTransport".into();
+        assert_eq!(
+            b(&fact("p", "json", c), &f(&["s3:GetObject"], &["arn:b"])),
+            ["condition"]
+        );
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob("s3:*", "s3:getobject"));
+        assert!(glob("s3:get*", "s3:getobject"));
+        assert!(!glob("s3:get*", "s3:putobject"));
+        assert!(glob("iam:*role*", "iam:passrole"));
+        assert!(glob("a?c", "abc"));
+    }
+}

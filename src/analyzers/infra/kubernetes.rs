@@ -1,0 +1,492 @@
+//! Kubernetes manifests (every document of a multi-document file, and the items of a `List`):
+//!
+//! - `k8s-role` (Role, ClusterRole): what its rules grant, as `verb group/resource` pairs, and
+//!   the risks: `*` verbs on `*` resources, `escalate`/`bind`/`impersonate`, reading secrets.
+//! - `role-binding` (RoleBinding, ClusterRoleBinding): the role it binds, where (a namespace
+//!   or the cluster) and to whom; `cluster-admin`, a wildcard role of the same file, or the
+//!   unauthenticated groups as subjects.
+//! - `pod-security` (per workload: Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job,
+//!   CronJob, and anything with a pod template): the host's namespaces, dangerous `hostPath`
+//!   volumes, a token mounted on purpose.
+//! - `container-security` (per container, init containers too): privileged, privilege
+//!   escalation, added capabilities, root, and the hardening in force (the container's
+//!   security context over the pod's), so a change that takes hardening away is seen.
+//!
+//! Identities are the object's kind and name (a role or binding by name only, so that a
+//! RoleBinding turned into a ClusterRoleBinding is the same binding moved to the cluster),
+//! never the file or line: the engine joins them across the files of a change.
+
+use std::collections::HashSet;
+
+use super::text_attrs;
+use crate::analyzers::yaml::Node;
+use crate::analyzers::{Fact, Value};
+
+/// Capabilities that hand a container its host, or the network's traffic.
+const DANGEROUS_CAPS: &[&str] = &[
+    "ALL",
+    "SYS_ADMIN",
+    "NET_ADMIN",
+    "SYS_PTRACE",
+    "SYS_MODULE",
+    "DAC_READ_SEARCH",
+    "SYS_RAWIO",
+    "BPF",
+    "SYS_BOOT",
+];
+
+/// Host paths whose mount gives the host away: its root, its configuration, the container
+/// runtime's socket, the kubelet's credentials.
+const DANGEROUS_HOST_PATHS: &[&str] = &[
+    "/",
+    "/etc",
+    "/root",
+    "/home",
+    "/proc",
+    "/sys",
+    "/boot",
+    "/dev",
+    "/var/run",
+    "/run",
+    "/var/lib/kubelet",
+    "/var/lib/docker",
+    "/etc/kubernetes",
+];
+
+/// Whether a document is a Kubernetes object (`apiVersion` and `kind`).
+pub fn is_object(n: &Node) -> bool {
+    n.get("apiVersion").is_some() && n.get("kind").and_then(Node::str).is_some()
+}
+
+pub fn facts(docs: &[Node]) -> Vec<Fact> {
+    let mut objects: Vec<&Node> = Vec::new();
+    for d in docs {
+        if d.get("kind").and_then(Node::str) == Some("List") {
+            objects.extend(d.get("items").map(Node::items).unwrap_or_default());
+        } else if is_object(d) {
+            objects.push(d);
+        }
+    }
+    let mut out = Vec::new();
+    let mut wildcard_roles = HashSet::new();
+    for o in &objects {
+        let kind = o.get("kind").and_then(Node::str).unwrap_or_default();
+        if matches!(kind, "Role" | "ClusterRole") {
+            let f = role(o, kind);
+            if list(&f, "risks").iter().any(|r| r == "wildcard") {
+                wildcard_roles.insert(f.text("name").to_string());
+            }
+            out.push(f);
+        }
+    }
+    for o in &objects {
+        let kind = o.get("kind").and_then(Node::str).unwrap_or_default();
+        match kind {
+            "RoleBinding" | "ClusterRoleBinding" => out.push(binding(o, kind, &wildcard_roles)),
+            _ => {
+                if let Some(spec) = pod_spec(o, kind) {
+                    workload(o, kind, spec, &mut out);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn list<'f>(f: &'f Fact, k: &str) -> &'f [String] {
+    match f.attrs.get(k) {
+        Some(Value::List(l)) => l,
+        _ => &[],
+    }
+}
+
+fn meta<'n>(o: &'n Node, key: &str) -> Option<&'n Node> {
+    o.get("metadata").and_then(|m| m.get(key))
+}
+
+fn name_of(o: &Node) -> String {
+    meta(o, "name")
+        .and_then(Node::str)
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Where an object is named: its `metadata.name`, else its `kind`.
+fn name_span(o: &Node) -> (usize, usize) {
+    meta(o, "name")
+        .or_else(|| o.get("kind"))
+        .map_or(o.span, |n| n.span)
+}
+
+fn strs(n: Option<&Node>) -> Vec<String> {
+    n.map(|n| {
+        n.strings()
+            .into_iter()
+            .filter_map(|s| s.str().map(str::to_string))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn role(o: &Node, kind: &str) -> Fact {
+    let mut grants = Vec::new();
+    let mut risks: Vec<&'static str> = Vec::new();
+    let mut related = Vec::new();
+    let add = |r: &'static str, risks: &mut Vec<&'static str>| {
+        if !risks.contains(&r) {
+            risks.push(r);
+        }
+    };
+    let mut privilege_verbs = Vec::new();
+    for rule in o.get("rules").map(Node::items).unwrap_or_default() {
+        related.push(rule.span);
+        let groups = strs(rule.get("apiGroups"));
+        let resources = strs(rule.get("resources"));
+        let verbs = strs(rule.get("verbs"));
+        if resources.is_empty() {
+            // a rule of non-resource URLs
+            continue;
+        }
+        let groups = if groups.is_empty() {
+            vec![String::new()]
+        } else {
+            groups
+        };
+        for g in &groups {
+            for r in &resources {
+                for v in &verbs {
+                    let res = if g.is_empty() {
+                        r.clone()
+                    } else {
+                        format!("{g}/{r}")
+                    };
+                    grants.push(format!("{v} {res}"));
+                }
+            }
+        }
+        let every_verb = verbs.iter().any(|v| v == "*");
+        let every_res = resources.iter().any(|r| r == "*");
+        if every_verb && every_res {
+            add("wildcard", &mut risks);
+        } else if every_verb {
+            add("all-verbs", &mut risks);
+        }
+        for v in &verbs {
+            if matches!(v.as_str(), "escalate" | "bind" | "impersonate")
+                && !privilege_verbs.contains(v)
+            {
+                privilege_verbs.push(v.clone());
+            }
+        }
+        let reads = verbs
+            .iter()
+            .any(|v| matches!(v.as_str(), "get" | "list" | "watch" | "*"));
+        if reads
+            && resources.iter().any(|r| r == "secrets")
+            && (groups.iter().any(|g| g.is_empty() || g == "*"))
+            && !every_res
+        {
+            add("secrets", &mut risks);
+        }
+    }
+    if !privilege_verbs.is_empty() {
+        add("privilege-verbs", &mut risks);
+    }
+    let name = name_of(o);
+    let ns = meta(o, "namespace")
+        .and_then(Node::str)
+        .unwrap_or_default()
+        .to_string();
+    let scope = if kind == "ClusterRole" {
+        "cluster"
+    } else {
+        "namespace"
+    };
+    let mut attrs = text_attrs(&[
+        ("kind", kind),
+        ("name", &name),
+        ("namespace", &ns),
+        ("scope", scope),
+        ("object", &format!("{kind} {name}")),
+    ]);
+    attrs.insert("grants".into(), Value::List(grants));
+    attrs.insert(
+        "risks".into(),
+        Value::List(risks.iter().map(|r| r.to_string()).collect()),
+    );
+    attrs.insert("privilege-verbs".into(), Value::List(privilege_verbs));
+    Fact {
+        kind: "k8s-role",
+        key: vec![name],
+        attrs,
+        span: name_span(o),
+        related,
+    }
+}
+
+fn binding(o: &Node, kind: &str, wildcard_roles: &HashSet<String>) -> Fact {
+    let role_ref = o.get("roleRef");
+    let role = role_ref
+        .and_then(|r| r.get("name"))
+        .and_then(Node::str)
+        .unwrap_or_default()
+        .to_string();
+    let role_kind = role_ref
+        .and_then(|r| r.get("kind"))
+        .and_then(Node::str)
+        .unwrap_or_default()
+        .to_string();
+    let mut subjects = Vec::new();
+    let mut public = false;
+    for s in o.get("subjects").map(Node::items).unwrap_or_default() {
+        let k = s.get("kind").and_then(Node::str).unwrap_or_default();
+        let n = s.get("name").and_then(Node::str).unwrap_or_default();
+        public |= matches!(
+            n,
+            "system:anonymous" | "system:unauthenticated" | "system:authenticated"
+        );
+        subjects.push(match s.get("namespace").and_then(Node::str) {
+            Some(ns) => format!("{k} {ns}/{n}"),
+            None => format!("{k} {n}"),
+        });
+    }
+    let mut risks = Vec::new();
+    if role == "cluster-admin" {
+        risks.push("cluster-admin".to_string());
+    } else if role_kind == "ClusterRole" && wildcard_roles.contains(&role) {
+        risks.push("wildcard-role".to_string());
+    }
+    if public {
+        risks.push("public".to_string());
+    }
+    let name = name_of(o);
+    let ns = meta(o, "namespace")
+        .and_then(Node::str)
+        .unwrap_or_default()
+        .to_string();
+    let scope = if kind == "ClusterRoleBinding" {
+        "cluster"
+    } else {
+        "namespace"
+    };
+    let mut attrs = text_attrs(&[
+        ("kind", kind),
+        ("name", &name),
+        ("namespace", &ns),
+        ("scope", scope),
+        ("role", &role),
+        ("role-kind", &role_kind),
+        ("object", &format!("{kind} {name}")),
+    ]);
+    attrs.insert("subjects".into(), Value::List(subjects));
+    attrs.insert("risks".into(), Value::List(risks));
+    let span = role_ref
+        .and_then(|r| r.get("name"))
+        .map_or(name_span(o), |n| n.span);
+    let related = [o.get("kind"), o.get("subjects")]
+        .into_iter()
+        .flatten()
+        .map(|n| n.span)
+        .collect();
+    Fact {
+        kind: "role-binding",
+        key: vec![name],
+        attrs,
+        span,
+        related,
+    }
+}
+
+/// The pod spec of a workload: `spec` of a Pod, `spec.jobTemplate.spec.template.spec` of a
+/// CronJob, `spec.template.spec` of anything with a pod template.
+fn pod_spec<'n>(o: &'n Node, kind: &str) -> Option<&'n Node> {
+    let spec = o.get("spec")?;
+    match kind {
+        "Pod" => Some(spec),
+        "CronJob" => spec
+            .get("jobTemplate")?
+            .get("spec")?
+            .get("template")?
+            .get("spec"),
+        "PodTemplate" => o.get("template")?.get("spec"),
+        _ => spec.get("template")?.get("spec"),
+    }
+}
+
+fn is_true(n: Option<&Node>) -> bool {
+    n.and_then(Node::str) == Some("true")
+}
+
+fn is_false(n: Option<&Node>) -> bool {
+    n.and_then(Node::str) == Some("false")
+}
+
+fn workload(o: &Node, kind: &str, spec: &Node, out: &mut Vec<Fact>) {
+    let name = name_of(o);
+    let object = format!("{kind} {name}");
+    let ns = meta(o, "namespace")
+        .and_then(Node::str)
+        .unwrap_or_default()
+        .to_string();
+    // the pod
+    let mut risks = Vec::new();
+    let mut related = Vec::new();
+    for (key, risk) in [
+        ("hostPID", "host-pid"),
+        ("hostNetwork", "host-network"),
+        ("hostIPC", "host-ipc"),
+        ("automountServiceAccountToken", "automount-token"),
+    ] {
+        if let Some((k, v)) = spec.entry(key) {
+            if is_true(Some(v)) {
+                risks.push(risk.to_string());
+                related.push(k.span);
+            }
+        }
+    }
+    let mut host_paths = Vec::new();
+    for v in spec.get("volumes").map(Node::items).unwrap_or_default() {
+        let Some(p) = v.get("hostPath").and_then(|h| h.get("path")) else {
+            continue;
+        };
+        let path = p.str().unwrap_or_default().trim_end_matches('/');
+        let path = if path.is_empty() { "/" } else { path };
+        let socket = path.ends_with(".sock");
+        if socket || DANGEROUS_HOST_PATHS.contains(&path) {
+            host_paths.push(path.to_string());
+            related.push(p.span);
+            let risk = if socket {
+                "runtime-socket"
+            } else {
+                "host-path"
+            };
+            if !risks.iter().any(|r| r == risk) {
+                risks.push(risk.to_string());
+            }
+        }
+    }
+    let mut attrs = text_attrs(&[
+        ("workload", &object),
+        ("kind", kind),
+        ("name", &name),
+        ("namespace", &ns),
+    ]);
+    attrs.insert("risks".into(), Value::List(risks));
+    attrs.insert("host-paths".into(), Value::List(host_paths));
+    out.push(Fact {
+        kind: "pod-security",
+        key: vec![kind.to_string(), name.clone()],
+        attrs,
+        span: name_span(o),
+        related,
+    });
+    // its containers
+    let pod_ctx = spec.get("securityContext");
+    for list in ["initContainers", "containers", "ephemeralContainers"] {
+        for c in spec.get(list).map(Node::items).unwrap_or_default() {
+            out.push(container(&object, kind, &name, c, pod_ctx));
+        }
+    }
+}
+
+/// A container's security, its own security context over the pod's.
+fn container(object: &str, kind: &str, workload: &str, c: &Node, pod: Option<&Node>) -> Fact {
+    let cname = c.get("name").and_then(Node::str).unwrap_or_default();
+    let ctx = c.get("securityContext");
+    // a setting of the container, else of the pod (for those a pod context may hold)
+    let setting = |key: &str, pod_level: bool| -> Option<&Node> {
+        ctx.and_then(|x| x.get(key))
+            .or_else(|| pod.filter(|_| pod_level).and_then(|p| p.get(key)))
+    };
+    let mut risks = Vec::new();
+    let mut related: Vec<(usize, usize)> = Vec::new();
+    let mut flag = |risk: &str, n: Option<&Node>, risks: &mut Vec<String>| {
+        risks.push(risk.to_string());
+        if let Some(n) = n {
+            related.push(n.span);
+        }
+    };
+    if is_true(setting("privileged", false)) {
+        flag("privileged", setting("privileged", false), &mut risks);
+    }
+    if is_true(setting("allowPrivilegeEscalation", false)) {
+        flag(
+            "privilege-escalation",
+            setting("allowPrivilegeEscalation", false),
+            &mut risks,
+        );
+    }
+    let caps = ctx.and_then(|x| x.get("capabilities"));
+    let added: Vec<String> = strs(caps.and_then(|c| c.get("add")))
+        .into_iter()
+        .map(|c| c.trim_start_matches("CAP_").to_uppercase())
+        .filter(|c| DANGEROUS_CAPS.contains(&c.as_str()))
+        .collect();
+    if !added.is_empty() {
+        flag("capabilities", caps.and_then(|c| c.get("add")), &mut risks);
+    }
+    let user = setting("runAsUser", true);
+    if user.and_then(Node::str) == Some("0") {
+        flag("root", user, &mut risks);
+    } else if is_false(setting("runAsNonRoot", true)) {
+        flag("root", setting("runAsNonRoot", true), &mut risks);
+    }
+    let mut hardening = Vec::new();
+    if is_true(setting("runAsNonRoot", true))
+        || setting("runAsUser", true)
+            .and_then(Node::str)
+            .is_some_and(|u| u.parse::<u64>().is_ok_and(|u| u > 0))
+    {
+        hardening.push("runAsNonRoot");
+    }
+    if is_true(setting("readOnlyRootFilesystem", false)) {
+        hardening.push("readOnlyRootFilesystem");
+    }
+    if is_false(setting("allowPrivilegeEscalation", false)) {
+        hardening.push("allowPrivilegeEscalation: false");
+    }
+    if strs(caps.and_then(|c| c.get("drop")))
+        .iter()
+        .any(|d| d.eq_ignore_ascii_case("ALL"))
+    {
+        hardening.push("capabilities.drop: ALL");
+    }
+    if setting("seccompProfile", true).is_some() {
+        hardening.push("seccompProfile");
+    }
+    if let Some(x) = ctx {
+        related.push(x.span);
+    }
+    let mut attrs = text_attrs(&[
+        ("workload", object),
+        ("container", cname),
+        ("kind", kind),
+        (
+            "security-context",
+            if ctx.is_some() { "true" } else { "false" },
+        ),
+    ]);
+    attrs.insert("risks".into(), Value::List(risks));
+    attrs.insert("capabilities".into(), Value::List(added));
+    attrs.insert(
+        "hardening".into(),
+        Value::List(hardening.iter().map(|h| h.to_string()).collect()),
+    );
+    Fact {
+        kind: "container-security",
+        key: vec![kind.to_string(), workload.to_string(), cname.to_string()],
+        attrs,
+        span: c.get("name").map_or(c.span, |n| n.span),
+        related,
+    }
+}
+
+/// Attributes a test reads.
+#[cfg(test)]
+pub fn attrs_of(f: &Fact, k: &str) -> Vec<String> {
+    match f.attrs.get(k) {
+        Some(Value::List(l)) => l.clone(),
+        Some(Value::Text(t)) => vec![t.clone()],
+        None => Vec::new(),
+    }
+}

@@ -1,0 +1,348 @@
+//! Infrastructure code: the credentials and privileges that IAM policies, Terraform,
+//! CloudFormation, Kubernetes manifests and docker-compose files grant, as facts the
+//! `credentials` pack reads. This is the design note of that part of the layer.
+//!
+//! # The data that flows
+//!
+//! ```text
+//! FileKind::of(path): Terraform (*.tf), Compose (compose names), InfraJson (*.json),
+//!                     InfraYaml (*.yaml, *.yml, *.template)
+//!   extract(kind, text) ── sniff: is it a policy, a template, a manifest? (else no facts,
+//!   │                      no parse, no notification: most YAML and JSON is neither)
+//!   ├─ hcl.rs  (tree-sitter-hcl) ─→ terraform.rs ─┐
+//!   ├─ json.rs (tree-sitter-json) ┐               ├─ iam.rs: policy-statement facts
+//!   ├─ yaml.rs (libyaml, every document; Helm     │
+//!   │   template actions blanked first)           │
+//!   │        ├──────────────→ cloudformation.rs ──┘
+//!   │        ├──────────────→ kubernetes.rs: k8s-role, role-binding, pod-security,
+//!   │        │                               container-security
+//!   │        └──────────────→ compose.rs: container-security
+//!   └─ judge(deltas): what a change broadened (`broadened`, `new-risks`,
+//!      `hardening-removed`), on the two sides of each changed fact
+//! ```
+//!
+//! - **One tree for every format.** JSON, YAML and HCL values all become `yaml::Node` (map,
+//!   sequence, string, each with its byte span), so a policy document is read by one function
+//!   whether it is a `.json` file, a CloudFormation property, a Terraform `jsonencode({…})`
+//!   object or a heredoc. A heredoc's JSON keeps its own spans; a JSON string with escapes
+//!   gets its string's span for all it holds.
+//! - **Risks are judged in Rust.** Each fact carries `risks`, a list of names such as
+//!   `admin`, `service-wildcard`, `escalation`, `public`, `cluster-admin`, `privileged`;
+//!   rules select them (`where: { risks: admin }`). For a `changed` fact the engine reports a
+//!   rule only when the change brought its risk about, so a statement that was already
+//!   `admin` and gained a `Sid` reports nothing.
+//! - **Deltas are judged here** (`judge`): `broadened` (for a policy statement: `actions`,
+//!   `resources`, `principals`, `condition` removed, `effect` Deny → Allow, compared as IAM
+//!   matches them; for a Kubernetes role: `grants`), `new-risks` (risks the old side did not
+//!   have, so a broadening that a risk rule already reports is not reported twice) and
+//!   `hardening-removed` (a container's `runAsNonRoot`, `readOnlyRootFilesystem`, … gone).
+//! - **Identity** is what the object is called where it is deployed: a Terraform address, a
+//!   CloudFormation logical id and property path, a Kubernetes kind and name, a compose
+//!   service; a policy statement adds its `Sid` (statements without one pair by content, then
+//!   in order). The engine joins these facts across the files of a change, so an object moved
+//!   to another file reports nothing.
+//! - **Which files.** By name first; content decides: a JSON or YAML file is a policy when it
+//!   has a `Statement`, a template when it has `AWSTemplateFormatVersion` or resources of an
+//!   `AWS::` type, a manifest when its documents have `apiVersion` and `kind`. A file that
+//!   looks like one of those and does not parse is a notification; one that is none of them
+//!   is not read further.
+
+pub mod cloudformation;
+pub mod compose;
+pub mod hcl;
+pub mod iam;
+pub mod json;
+pub mod kubernetes;
+pub mod terraform;
+
+use std::collections::BTreeMap;
+
+use super::kind::FileKind;
+use super::yaml::{self, Node, Value as YValue};
+use super::{Delta, DeltaKind, Fact, Value};
+
+/// The facts of one side of an infrastructure file.
+pub fn extract(kind: FileKind, text: &str) -> Result<Vec<Fact>, String> {
+    match kind {
+        FileKind::Terraform => terraform::facts(text),
+        FileKind::Compose => {
+            let root = yaml::parse(&blank_template_actions(text))?;
+            Ok(compose::facts(&root))
+        }
+        FileKind::InfraJson => {
+            if !has_any(text, &["\"Statement\"", "AWS::", "\"apiVersion\""]) {
+                return Ok(Vec::new());
+            }
+            let Some(root) = json::parse(text, 0) else {
+                return Ok(Vec::new());
+            };
+            Ok(from_tree(std::slice::from_ref(&root)))
+        }
+        FileKind::InfraYaml => {
+            let manifest = text.contains("apiVersion") && text.contains("kind");
+            let template = has_any(text, &["AWSTemplateFormatVersion", "AWS::"]);
+            let policy = text.contains("Statement");
+            if !(manifest || template || policy) {
+                return Ok(Vec::new());
+            }
+            let helm = text.contains("{{");
+            let docs = if helm {
+                yaml::parse_all(&blank_template_actions(text)).map_err(|e| {
+                    format!("a Helm template that is not YAML once its template actions are blanked ({e}): skipped")
+                })
+            } else {
+                yaml::parse_all(text)
+            };
+            let docs = match docs {
+                Ok(d) => d,
+                // (a YAML file that is none of these is no concern of this pack)
+                Err(e) if manifest || template => return Err(e),
+                Err(_) => return Ok(Vec::new()),
+            };
+            Ok(from_tree(&docs))
+        }
+        _ => Ok(Vec::new()),
+    }
+}
+
+fn has_any(text: &str, needles: &[&str]) -> bool {
+    needles.iter().any(|n| text.contains(n))
+}
+
+/// The facts of parsed JSON or YAML documents: templates, manifests, and policy documents
+/// anywhere else.
+fn from_tree(docs: &[Node]) -> Vec<Fact> {
+    let mut out = Vec::new();
+    if docs.iter().any(kubernetes::is_object) {
+        out.extend(kubernetes::facts(docs));
+    }
+    for d in docs {
+        if cloudformation::is_template(d) {
+            out.extend(cloudformation::facts(d));
+        } else if !kubernetes::is_object(d) {
+            policies_in(d, "", &mut out);
+        }
+    }
+    out
+}
+
+/// Every policy document of a tree that is neither a template nor a manifest (a policy
+/// file, a CLI input file with a `PolicyDocument`), named by its key path.
+fn policies_in(n: &Node, path: &str, out: &mut Vec<Fact>) {
+    if n.get("Statement").is_some() {
+        let name = if path.is_empty() { "the policy" } else { path };
+        for s in iam::statements(n) {
+            out.push(iam::fact(name, "json", s));
+        }
+        return;
+    }
+    match &n.value {
+        YValue::Map(m) => {
+            for (k, v) in m {
+                let k = k.str().unwrap_or_default();
+                let p = if path.is_empty() {
+                    k.to_string()
+                } else {
+                    format!("{path}.{k}")
+                };
+                policies_in(v, &p, out);
+            }
+        }
+        YValue::Seq(items) => {
+            for (i, v) in items.iter().enumerate() {
+                policies_in(v, &format!("{path}[{i}]"), out);
+            }
+        }
+        YValue::Str(..) => {}
+    }
+}
+
+/// Go and Helm template actions (`{{ … }}`) replaced by text YAML reads as plain: a line
+/// that is only actions becomes blank, an action inside a line becomes `x`s of its length
+/// (byte offsets are kept, so findings point at the template's own text).
+pub fn blank_template_actions(text: &str) -> String {
+    if !text.contains("{{") {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_end_matches(['\n', '\r']);
+        let mut masked = String::with_capacity(line.len());
+        let mut rest = body;
+        let mut only_actions = true;
+        while let Some(start) = rest.find("{{") {
+            let before = &rest[..start];
+            only_actions &= before.trim().is_empty();
+            masked.push_str(before);
+            let end = rest[start..]
+                .find("}}")
+                .map_or(rest.len(), |e| start + e + 2);
+            masked.extend(std::iter::repeat_n('x', end - start));
+            rest = &rest[end..];
+        }
+        only_actions &= rest.trim().is_empty() && body.contains("{{");
+        masked.push_str(rest);
+        if only_actions {
+            out.extend(std::iter::repeat_n(' ', body.len()));
+        } else {
+            out.push_str(&masked);
+        }
+        out.push_str(&line[body.len()..]);
+    }
+    out
+}
+
+/// Text attributes from pairs.
+pub(crate) fn text_attrs(pairs: &[(&str, &str)]) -> BTreeMap<String, Value> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), Value::Text(v.to_string())))
+        .collect()
+}
+
+/// The policy document a string holds, if it holds JSON: a heredoc's body keeps its spans in
+/// the file; a quoted string with escapes gives its whole span to everything it holds.
+pub(crate) fn json_in(n: &Node, text: &str) -> Option<Node> {
+    let s = n.str()?;
+    if !s.trim_start().starts_with('{') {
+        return None;
+    }
+    if text.get(n.span.0..n.span.1) == Some(s) {
+        return json::parse(s, n.span.0);
+    }
+    let mut doc = json::parse(s, 0)?;
+    respan(&mut doc, n.span);
+    Some(doc)
+}
+
+fn respan(n: &mut Node, span: (usize, usize)) {
+    n.span = span;
+    match &mut n.value {
+        YValue::Map(m) => {
+            for (k, v) in m {
+                respan(k, span);
+                respan(v, span);
+            }
+        }
+        YValue::Seq(items) => items.iter_mut().for_each(|i| respan(i, span)),
+        YValue::Str(..) => {}
+    }
+}
+
+/// Every AWS managed policy a value names by ARN (`arn:aws:iam::aws:policy/…`, also inside an
+/// interpolation or a CloudFormation `!Sub`).
+pub(crate) fn managed_policies(n: &Node, resource: &str) -> Vec<Fact> {
+    match &n.value {
+        YValue::Str(s, _) => match s.find(":iam::aws:policy/") {
+            Some(i) => {
+                let name = s[i..].rsplit('/').next().unwrap_or_default();
+                let name = name.trim_end_matches(['"', '}', ')', ' ']);
+                managed_policy(name, resource, n.span).into_iter().collect()
+            }
+            None => Vec::new(),
+        },
+        YValue::Seq(items) => items
+            .iter()
+            .flat_map(|i| managed_policies(i, resource))
+            .collect(),
+        YValue::Map(m) => m
+            .iter()
+            .flat_map(|(_, v)| managed_policies(v, resource))
+            .collect(),
+    }
+}
+
+/// An AWS managed policy attached by `resource`, with its risk: `admin`
+/// (`AdministratorAccess`), `power-user`, `iam-full`, or `full-access` (`*FullAccess`).
+pub(crate) fn managed_policy(name: &str, resource: &str, span: (usize, usize)) -> Option<Fact> {
+    let risk = match name {
+        "AdministratorAccess" => "admin",
+        "PowerUserAccess" => "power-user",
+        "IAMFullAccess" => "iam-full",
+        n if n.ends_with("FullAccess") => "full-access",
+        _ if name.is_empty() => return None,
+        _ => "",
+    };
+    let mut attrs = text_attrs(&[("policy", name), ("resource", resource)]);
+    let risks = if risk.is_empty() {
+        Vec::new()
+    } else {
+        vec![risk.to_string()]
+    };
+    attrs.insert("risks".into(), Value::List(risks));
+    Some(Fact {
+        kind: "managed-policy",
+        key: vec![resource.to_string(), name.to_string()],
+        attrs,
+        span,
+        related: Vec::new(),
+    })
+}
+
+fn list<'f>(f: &'f Fact, k: &str) -> &'f [String] {
+    match f.attrs.get(k) {
+        Some(Value::List(l)) => l,
+        _ => &[],
+    }
+}
+
+/// Whether Kubernetes grant `new` (`verb group/resource`) is covered by one of `old`.
+fn grant_covered(old: &[String], new: &str) -> bool {
+    let (nv, nr) = new.split_once(' ').unwrap_or((new, ""));
+    old.iter().any(|o| {
+        let (ov, or) = o.split_once(' ').unwrap_or((o, ""));
+        let res = or == nr
+            || or == "*"
+            || or
+                .strip_suffix("/*")
+                .is_some_and(|g| nr.starts_with(&format!("{g}/")));
+        (ov == "*" || ov == nv) && res
+    })
+}
+
+/// What each changed fact's change did: `new-risks`, and for its kind `broadened`,
+/// `hardening-removed`, `before` (the old side in short).
+pub fn judge(deltas: &mut [Delta]) {
+    for d in deltas.iter_mut() {
+        let (DeltaKind::Changed, Some(old), Some(new)) = (&d.kind, &d.old, &mut d.new) else {
+            continue;
+        };
+        let fresh: Vec<String> = list(new, "risks")
+            .iter()
+            .filter(|r| !list(old, "risks").contains(r))
+            .cloned()
+            .collect();
+        let mut broadened = Vec::new();
+        let mut removed = Vec::new();
+        match new.kind {
+            "policy-statement" => broadened = iam::broadened(old, new),
+            "k8s-role" => {
+                if list(new, "grants")
+                    .iter()
+                    .any(|g| !grant_covered(list(old, "grants"), g))
+                {
+                    broadened.push("grants".to_string());
+                }
+            }
+            "container-security" => {
+                removed = list(old, "hardening")
+                    .iter()
+                    .filter(|h| !list(new, "hardening").contains(h))
+                    .cloned()
+                    .collect();
+                if old.text("security-context") == "true" && new.text("security-context") == "false"
+                {
+                    removed.insert(0, "securityContext".to_string());
+                }
+            }
+            _ => {}
+        }
+        let attrs = &mut new.attrs;
+        attrs.insert("new-risks".into(), Value::List(fresh));
+        attrs.insert("broadened".into(), Value::List(broadened));
+        attrs.insert("hardening-removed".into(), Value::List(removed));
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -48,9 +48,11 @@ tail -n +2 "$corpus" | while IFS=$'\t' read -r repo commit kind sub; do
   have=$(git -C "$dir" rev-parse HEAD 2>/dev/null || echo "?")
   [ "$have" = "?" ] || [ "$have" = "$commit" ] || echo "warning: $name is at $have, corpus says $commit" >&2
   printf '%s\t%s\n' "$name" "$dir" >> "$out/roots.tsv"
+  # checkov skips every path with a component starting with "." (hidden folders), "dir/." too
+  target=$dir; [ "$sub" = . ] || target="$dir/$sub"
   if [ "$only" != diffward ]; then
     # checkov exits 1 on failed checks unless --soft-fail
-    timer "$out/checkov/$name.time" "$ck" -d "$dir/$sub" --framework "${frameworks[@]}" \
+    timer "$out/checkov/$name.time" "$ck" -d "$target" --framework "${frameworks[@]}" \
       --check "$ids" -o json --quiet --compact --skip-download --soft-fail \
       > "$out/checkov/$name.json" 2> "$out/checkov/$name.log" || echo "checkov failed on $name (see $name.log)" >&2
     echo "checkov  $name: $(cat "$out/checkov/$name.time")"

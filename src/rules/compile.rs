@@ -392,6 +392,7 @@ pub const FACT_KINDS: [(&str, &[&str]); 22] = [
             "namespace",
             "risks",
             "host-paths",
+            "namespaces",
             "new-risks",
             "broadened",
             "hardening-removed",

@@ -33,6 +33,11 @@ pub fn facts(root: &Node) -> Vec<Fact> {
         let Some(props) = res.get("Properties") else {
             continue;
         };
+        // An endpoint policy limits what may pass through a VPC endpoint: `Principal: *` is
+        // how it is written, and it grants nothing by itself.
+        if ty == "AWS::EC2::VPCEndpoint" {
+            continue;
+        }
         if ty == "AWS::IAM::AccessKey" {
             let mut attrs = text_attrs(&[("what", "an AWS access key"), ("resource", id)]);
             attrs.insert("risks".into(), Value::List(vec!["created-key".into()]));

@@ -61,7 +61,8 @@ const ESCALATION: &[&str] = &[
 /// Verbs of actions that only read.
 const READ_VERBS: &[&str] = &[
     "get", "list", "describe", "head", "view", "read", "lookup", "search", "query", "scan",
-    "batchget", "check", "validate", "test", "simulate", "estimate", "preview", "select",
+    "batchget", "batchcheck", "check", "validate", "test", "simulate", "estimate", "preview",
+    "select", "download",
 ];
 
 /// Write actions that AWS does not let a policy scope to a resource: `Resource: "*"` is how
@@ -79,6 +80,15 @@ const UNSCOPABLE_WRITES: &[&str] = &[
     "logs:putlogevents",
     "ecr:getauthorizationtoken",
     "sts:getcalleridentity",
+    "ssm:updateinstanceinformation",
+    "ssmmessages:*",
+    "ec2messages:*",
+    "ecs:discoverpollendpoint",
+    "ecs:createcluster",
+    "ecs:registertaskdefinition",
+    "ecs:deregistertaskdefinition",
+    "cloudwatch:putmetricalarm",
+    "iam:createservicelinkedrole",
 ];
 
 /// One statement as read from any format.
@@ -191,6 +201,10 @@ fn statement(n: &Node) -> Option<Statement> {
     }
     related.push(n.span);
     s.related = related;
+    // a CloudFormation stack policy (`Update:*` on logical ids) grants no one anything
+    if !s.actions.is_empty() && s.actions.iter().all(|a| a.starts_with("Update:")) {
+        return None;
+    }
     Some(s)
 }
 
@@ -266,8 +280,9 @@ fn is_write(action: &str) -> bool {
         return false;
     };
     let verb = verb.to_lowercase();
+    let action = action.to_lowercase();
     !READ_VERBS.iter().any(|r| verb.starts_with(r))
-        && !UNSCOPABLE_WRITES.contains(&action.to_lowercase().as_str())
+        && !UNSCOPABLE_WRITES.iter().any(|u| glob(u, &action))
 }
 
 /// The judgements of one statement: its risks and the actions behind them.
@@ -292,9 +307,16 @@ fn judge(s: &Statement) -> Judged {
     // (a trust or resource policy names who may act, not what an identity may do)
     let identity = s.principals.is_empty() && !s.not_principal;
     let broad = identity && s.resources.iter().any(|r| broad_resource(r));
+    // A resource policy whose principal is an account (`…:root`) hands the decision to that
+    // account's IAM policies (the default key policy's `kms:*` to the account): not a grant
+    // of its own.
+    let to_account = !s.principals.is_empty()
+        && s.principals
+            .iter()
+            .all(|p| p.ends_with(":root") || p.trim_start_matches("AWS:").len() == 12);
     if s.not_action {
         j.risks.push("not-action");
-    } else {
+    } else if !to_account {
         let every = s.actions.iter().any(|a| all_actions(a));
         if every && (any_resource || !s.has_resource) {
             j.risks.push("admin");
@@ -315,7 +337,10 @@ fn judge(s: &Statement) -> Judged {
                     }
                 }
             }
-            if identity && any_resource && !every && is_write(a) && !low.ends_with(":*") {
+            // (a condition, such as a required tag, scopes what `*` reaches)
+            let scoped = !s.condition.is_empty();
+            if identity && any_resource && !scoped && !every && is_write(a) && !low.ends_with(":*")
+            {
                 j.writes.push(a.clone());
             }
         }

@@ -331,16 +331,20 @@ fn workload(o: &Node, kind: &str, spec: &Node, out: &mut Vec<Fact>) {
     // the pod
     let mut risks = Vec::new();
     let mut related = Vec::new();
-    for (key, risk) in [
-        ("hostPID", "host-pid"),
-        ("hostNetwork", "host-network"),
-        ("hostIPC", "host-ipc"),
-        ("automountServiceAccountToken", "automount-token"),
+    let mut namespaces = Vec::new();
+    for (key, risk, ns) in [
+        ("hostPID", "host-pid", "PID"),
+        ("hostNetwork", "host-network", "network"),
+        ("hostIPC", "host-ipc", "IPC"),
+        ("automountServiceAccountToken", "automount-token", ""),
     ] {
         if let Some((k, v)) = spec.entry(key) {
             if is_true(Some(v)) {
                 risks.push(risk.to_string());
                 related.push(k.span);
+                if !ns.is_empty() {
+                    namespaces.push(ns.to_string());
+                }
             }
         }
     }
@@ -373,6 +377,7 @@ fn workload(o: &Node, kind: &str, spec: &Node, out: &mut Vec<Fact>) {
     ]);
     attrs.insert("risks".into(), Value::List(risks));
     attrs.insert("host-paths".into(), Value::List(host_paths));
+    attrs.insert("namespaces".into(), Value::List(namespaces));
     out.push(Fact {
         kind: "pod-security",
         key: vec![kind.to_string(), name.clone()],

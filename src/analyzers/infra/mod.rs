@@ -79,7 +79,7 @@ pub fn extract(kind: FileKind, text: &str) -> Result<Vec<Fact>, String> {
             Ok(from_tree(std::slice::from_ref(&root)))
         }
         FileKind::InfraYaml => {
-            let manifest = text.contains("apiVersion") && text.contains("kind");
+            let manifest = text.contains("apiVersion") && names_a_kind_read(text);
             let template = has_any(text, &["AWSTemplateFormatVersion", "AWS::"]);
             let policy = text.contains("Statement");
             if !(manifest || template || policy) {
@@ -87,9 +87,15 @@ pub fn extract(kind: FileKind, text: &str) -> Result<Vec<Fact>, String> {
             }
             let helm = text.contains("{{");
             let docs = if helm {
-                yaml::parse_all(&blank_template_actions(text)).map_err(|e| {
-                    format!("a Helm template that is not YAML once its template actions are blanked ({e}): skipped")
-                })
+                let blanked = blank_template_actions(text);
+                yaml::parse_all(&blanked)
+                    .map(|mut docs| {
+                        docs.iter_mut().for_each(|d| restore_templates(d, text, &blanked));
+                        docs
+                    })
+                    .map_err(|e| {
+                        format!("a Helm template that is not YAML once its template actions are blanked ({e}): skipped")
+                    })
             } else {
                 yaml::parse_all(text)
             };
@@ -157,39 +163,102 @@ fn policies_in(n: &Node, path: &str, out: &mut Vec<Fact>) {
     }
 }
 
-/// Go and Helm template actions (`{{ … }}`) replaced by text YAML reads as plain: a line
-/// that is only actions becomes blank, an action inside a line becomes `x`s of its length
-/// (byte offsets are kept, so findings point at the template's own text).
+/// Go and Helm template actions (`{{ … }}`, a comment across lines too) replaced by text YAML
+/// reads as plain: a line that is only actions becomes blank, an action inside a line becomes
+/// `x`s of its length. Byte offsets are kept, so findings point at the template's own text.
 pub fn blank_template_actions(text: &str) -> String {
     if !text.contains("{{") {
         return text.to_string();
     }
-    let mut out = String::with_capacity(text.len());
-    for line in text.split_inclusive('\n') {
-        let body = line.trim_end_matches(['\n', '\r']);
-        let mut masked = String::with_capacity(line.len());
-        let mut rest = body;
-        let mut only_actions = true;
-        while let Some(start) = rest.find("{{") {
-            let before = &rest[..start];
-            only_actions &= before.trim().is_empty();
-            masked.push_str(before);
-            let end = rest[start..]
-                .find("}}")
-                .map_or(rest.len(), |e| start + e + 2);
-            masked.extend(std::iter::repeat_n('x', end - start));
-            rest = &rest[end..];
-        }
-        only_actions &= rest.trim().is_empty() && body.contains("{{");
-        masked.push_str(rest);
-        if only_actions {
-            out.extend(std::iter::repeat_n(' ', body.len()));
+    let b = text.as_bytes();
+    let mut inside = vec![false; b.len()];
+    let mut i = 0;
+    while i + 1 < b.len() {
+        if b[i] == b'{' && b[i + 1] == b'{' {
+            let end = text[i + 2..].find("}}").map_or(b.len(), |e| i + 2 + e + 2);
+            inside[i..end].iter_mut().for_each(|x| *x = true);
+            i = end;
         } else {
-            out.push_str(&masked);
+            i += 1;
         }
-        out.push_str(&line[body.len()..]);
     }
-    out
+    let mut out = Vec::with_capacity(b.len());
+    let mut line_start = 0;
+    while line_start < b.len() {
+        let line_end = text[line_start..]
+            .find('\n')
+            .map_or(b.len(), |e| line_start + e);
+        let line = line_start..line_end;
+        let has_action = inside[line.clone()].iter().any(|&x| x);
+        let only_actions = has_action
+            && line
+                .clone()
+                .all(|k| inside[k] || b[k].is_ascii_whitespace());
+        for k in line {
+            out.push(match (inside[k], only_actions) {
+                (true, true) => b' ',
+                (true, false) => b'x',
+                (false, _) => b[k],
+            });
+        }
+        if line_end < b.len() {
+            out.push(b'\n');
+        }
+        line_start = line_end + 1;
+    }
+    // (only ASCII replaced whole bytes of the original: the result is UTF-8 when the text is,
+    // but a multi-byte character is never split because each of its bytes became `x` or ` `)
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// A scalar that held a template action reads as the template's own text again
+/// (`name: {{ include "app.fullname" . }}`), for messages.
+fn restore_templates(n: &mut Node, text: &str, blanked: &str) {
+    match &mut n.value {
+        YValue::Str(s, _) => {
+            let (a, b) = n.span;
+            if let (Some(orig), Some(mask)) = (text.get(a..b), blanked.get(a..b)) {
+                if orig != mask {
+                    *s = orig.trim().trim_matches(['"', '\'']).to_string();
+                }
+            }
+        }
+        YValue::Map(m) => m.iter_mut().for_each(|(k, v)| {
+            restore_templates(k, text, blanked);
+            restore_templates(v, text, blanked);
+        }),
+        YValue::Seq(items) => items
+            .iter_mut()
+            .for_each(|i| restore_templates(i, text, blanked)),
+    }
+}
+
+/// The kinds of Kubernetes object this pack reads.
+const KINDS_READ: &[&str] = &[
+    "Role",
+    "ClusterRole",
+    "RoleBinding",
+    "ClusterRoleBinding",
+    "Pod",
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "Job",
+    "CronJob",
+    "PodTemplate",
+    "List",
+];
+
+/// Whether some line of a YAML text says `kind: X` for a kind this pack reads.
+fn names_a_kind_read(text: &str) -> bool {
+    text.lines().any(|l| {
+        l.trim_start()
+            .strip_prefix("kind:")
+            .map(|k| k.trim().trim_matches(['"', '\'']))
+            .is_some_and(|k| KINDS_READ.contains(&k))
+    })
 }
 
 /// Text attributes from pairs.

@@ -44,7 +44,9 @@ pub fn facts(text: &str) -> Result<Vec<Fact>, String> {
         if b.kind == "resource" {
             out.extend(resource(b, &address, text));
         }
-        if matches!(b.kind.as_str(), "resource" | "module" | "locals" | "data") {
+        // (a VPC endpoint's policy limits what passes through it; it grants nothing)
+        let endpoint = matches!(b.type_name(), "aws_vpc_endpoint" | "aws_vpc_endpoint_policy");
+        if !endpoint && matches!(b.kind.as_str(), "resource" | "module" | "locals" | "data") {
             documents(b, &address, text, &mut out);
         }
     }

@@ -60,9 +60,26 @@ const ESCALATION: &[&str] = &[
 
 /// Verbs of actions that only read.
 const READ_VERBS: &[&str] = &[
-    "get", "list", "describe", "head", "view", "read", "lookup", "search", "query", "scan",
-    "batchget", "batchcheck", "check", "validate", "test", "simulate", "estimate", "preview",
-    "select", "download",
+    "get",
+    "list",
+    "describe",
+    "head",
+    "view",
+    "read",
+    "lookup",
+    "search",
+    "query",
+    "scan",
+    "batchget",
+    "batchcheck",
+    "check",
+    "validate",
+    "test",
+    "simulate",
+    "estimate",
+    "preview",
+    "select",
+    "download",
 ];
 
 /// Write actions that AWS does not let a policy scope to a resource: `Resource: "*"` is how

@@ -385,13 +385,12 @@ pub fn judge(deltas: &mut [Delta]) {
         let mut removed = Vec::new();
         match new.kind {
             "policy-statement" => broadened = iam::broadened(old, new),
-            "k8s-role" => {
+            "k8s-role"
                 if list(new, "grants")
                     .iter()
-                    .any(|g| !grant_covered(list(old, "grants"), g))
-                {
-                    broadened.push("grants".to_string());
-                }
+                    .any(|g| !grant_covered(list(old, "grants"), g)) =>
+            {
+                broadened.push("grants".to_string());
             }
             "container-security" => {
                 removed = list(old, "hardening")

@@ -45,7 +45,10 @@ pub fn facts(text: &str) -> Result<Vec<Fact>, String> {
             out.extend(resource(b, &address, text));
         }
         // (a VPC endpoint's policy limits what passes through it; it grants nothing)
-        let endpoint = matches!(b.type_name(), "aws_vpc_endpoint" | "aws_vpc_endpoint_policy");
+        let endpoint = matches!(
+            b.type_name(),
+            "aws_vpc_endpoint" | "aws_vpc_endpoint_policy"
+        );
         if !endpoint && matches!(b.kind.as_str(), "resource" | "module" | "locals" | "data") {
             documents(b, &address, text, &mut out);
         }

@@ -17,6 +17,25 @@ pub struct Config {
     /// (`"dependencies/new-dependency" = "low"` makes every new dependency fail a default scan).
     #[serde(default)]
     pub severity: std::collections::BTreeMap<String, String>,
+    #[serde(default)]
+    pub infra: InfraConfig,
+}
+
+/// Which files are infrastructure code when their names do not say (globs of repository
+/// paths). Any `.json`, `.yaml`, `.yml` and `.template` file is already read by its content.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct InfraConfig {
+    #[serde(default)]
+    pub kubernetes: Vec<String>,
+    #[serde(default)]
+    pub cloudformation: Vec<String>,
+    #[serde(default)]
+    pub iam_policies: Vec<String>,
+    #[serde(default)]
+    pub terraform: Vec<String>,
+    #[serde(default)]
+    pub compose: Vec<String>,
 }
 
 /// Project-wide exceptions: findings these cover are not reported.

@@ -53,9 +53,49 @@ pub enum Role {
     Infra,
 }
 
+/// Paths the project's configuration names as infrastructure code (`[infra]` of
+/// `diffward.toml`), set once per run before the scan.
+static NAMED: std::sync::OnceLock<Vec<(globset::GlobSet, FileKind)>> = std::sync::OnceLock::new();
+
+/// Name more files as infrastructure code: Kubernetes manifests, CloudFormation templates and
+/// IAM policies (read as YAML, which JSON also is), Terraform, compose. The first call wins.
+pub fn name_infra_files(
+    kubernetes_cloudformation_or_policies: &[String],
+    terraform: &[String],
+    compose: &[String],
+) -> Result<(), String> {
+    let set = |globs: &[String]| -> Result<globset::GlobSet, String> {
+        let mut b = globset::GlobSetBuilder::new();
+        for g in globs {
+            b.add(globset::Glob::new(g).map_err(|e| format!("`{g}`: {e}"))?);
+        }
+        b.build().map_err(|e| e.to_string())
+    };
+    let named = vec![
+        (set(terraform)?, FileKind::Terraform),
+        (set(compose)?, FileKind::Compose),
+        (
+            set(kubernetes_cloudformation_or_policies)?,
+            FileKind::InfraYaml,
+        ),
+    ];
+    let _ = NAMED.set(named);
+    Ok(())
+}
+
 impl FileKind {
-    /// The kind a repository path is, by its file name (and, for `.cargo/config`, its folder).
+    /// The kind a repository path is, by its file name (and, for `.cargo/config`, its folder),
+    /// or as the project's configuration names it.
     pub fn of(path: &str) -> Option<FileKind> {
+        if let Some(named) = NAMED.get() {
+            if let Some((_, k)) = named.iter().find(|(g, _)| g.is_match(path)) {
+                return Some(*k);
+            }
+        }
+        Self::by_name(path)
+    }
+
+    fn by_name(path: &str) -> Option<FileKind> {
         let file = path.rsplit('/').next().unwrap_or(path);
         let parent = path.rsplit('/').nth(1).unwrap_or_default();
         Some(match file {
@@ -200,8 +240,15 @@ mod tests {
             FileKind::of(".github/workflows/ci.yml"),
             Some(FileKind::GhWorkflow)
         );
-        assert_eq!(FileKind::of(".github/workflows/sub/ci.yml"), None);
-        assert_eq!(FileKind::of(".github/dependabot.yml"), None);
+        // YAML that is not a workflow GitHub runs is read by its content, as infrastructure
+        assert_eq!(
+            FileKind::of(".github/workflows/sub/ci.yml"),
+            Some(FileKind::InfraYaml)
+        );
+        assert_eq!(
+            FileKind::of(".github/dependabot.yml"),
+            Some(FileKind::InfraYaml)
+        );
         assert_eq!(
             FileKind::of("actions/setup/action.yaml"),
             Some(FileKind::GhAction)

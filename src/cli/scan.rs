@@ -359,6 +359,18 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
         Some(p) => Config::load(p)?,
         None => Config::default(),
     };
+    let infra = &cfg.infra;
+    let yaml: Vec<String> = [
+        &infra.kubernetes,
+        &infra.cloudformation,
+        &infra.iam_policies,
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .collect();
+    crate::analyzers::kind::name_infra_files(&yaml, &infra.terraform, &infra.compose)
+        .map_err(|e| miette::miette!("diffward.toml: infra: {e}"))?;
     if let Some(exclude) =
         glob_set(&cfg.scan.exclude).map_err(|e| miette::miette!("diffward.toml: {e}"))?
     {

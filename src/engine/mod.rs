@@ -564,7 +564,7 @@ impl<'r> Engine<'r> {
             res.notifications.push(Notification {
                 path: f.path.clone(),
                 message: format!(
-                    "larger than {} MiB: only the dependency analyzers read it",
+                    "larger than {} MiB: only the structured analyzers (dependencies, infrastructure) read it",
                     self.opts.max_file_size / (1024 * 1024)
                 ),
             });

@@ -58,6 +58,63 @@ const ESCALATION: &[&str] = &[
     "glue:updatedevendpoint",
 ];
 
+/// Read actions whose grant on every resource reads the account's data and secrets, and
+/// actions that return credentials. Lists from cloudsplaining (salesforce/cloudsplaining,
+/// `shared/constants.py`, MIT licence), as facts.
+const DATA_READ: &[&str] = &[
+    "s3:getobject",
+    "ssm:getparameter",
+    "ssm:getparameters",
+    "ssm:getparametersbypath",
+    "secretsmanager:getsecretvalue",
+    "rds:copydbsnapshot",
+    "rds:createdbsnapshot",
+];
+const RETURN_CREDENTIALS: &[&str] = &[
+    "airflow:createclitoken",
+    "airflow:createweblogintoken",
+    "appsync:createapikey",
+    "chime:createapikey",
+    "cloud9:createenvironmenttoken",
+    "codeartifact:getauthorizationtoken",
+    "codepipeline:pollforjobs",
+    "cognito-identity:getopenidtoken",
+    "cognito-identity:getopenidtokenfordeveloperidentity",
+    "cognito-identity:getcredentialsforidentity",
+    "cognito-idp:getsigningcertificate",
+    "connect:getfederationtoken",
+    "connect:getfederationtokens",
+    "ec2:getpassworddata",
+    "ecr-public:getauthorizationtoken",
+    "emr-containers:getmanagedendpointsessioncredentials",
+    "finspace-api:getprogrammaticaccesscredentials",
+    "gamelift:requestuploadcredentials",
+    "gamelift:getinstanceaccess",
+    "grafana:createworkspaceapikey",
+    "iam:createaccesskey",
+    "iam:createloginprofile",
+    "iam:createservicespecificcredential",
+    "iam:resetservicespecificcredential",
+    "iam:updateaccesskey",
+    "license-manager:getaccesstoken",
+    "lightsail:getinstanceaccessdetails",
+    "lightsail:downloaddefaultkeypair",
+    "lightsail:createbucketaccesskey",
+    "lightsail:getrelationaldatabasemasteruserpassword",
+    "mediapackage:rotatechannelcredentials",
+    "mediapackage:rotateingestendpointcredentials",
+    "rds-db:connect",
+    "redshift:getclustercredentials",
+    "redshift:getclustercredentialswithiam",
+    "redshift-serverless:getcredentials",
+    "sso:getrolecredentials",
+    "sts:assumerole",
+    "sts:assumerolewithsaml",
+    "sts:assumerolewithwebidentity",
+    "sts:getfederationtoken",
+    "sts:getsessiontoken",
+];
+
 /// Verbs of actions that only read.
 const READ_VERBS: &[&str] = &[
     "get",
@@ -82,30 +139,20 @@ const READ_VERBS: &[&str] = &[
     "download",
 ];
 
-/// Write actions that AWS does not let a policy scope to a resource: `Resource: "*"` is how
-/// they are granted, not a broad grant.
+/// Write actions for which the AWS Service Authorization Reference lists no resource type:
+/// `Resource: "*"` is how they are granted, not a broad grant.
 const UNSCOPABLE_WRITES: &[&str] = &[
     "cloudwatch:putmetricdata",
     "xray:puttracesegments",
     "xray:puttelemetryrecords",
-    "ec2:createnetworkinterface",
-    "ec2:deletenetworkinterface",
-    "ec2:assignprivateipaddresses",
-    "ec2:unassignprivateipaddresses",
-    "logs:createloggroup",
-    "logs:createlogstream",
-    "logs:putlogevents",
     "ecr:getauthorizationtoken",
     "sts:getcalleridentity",
-    "ssm:updateinstanceinformation",
     "ssmmessages:*",
     "ec2messages:*",
     "ecs:discoverpollendpoint",
     "ecs:createcluster",
     "ecs:registertaskdefinition",
     "ecs:deregistertaskdefinition",
-    "cloudwatch:putmetricalarm",
-    "iam:createservicelinkedrole",
 ];
 
 /// One statement as read from any format.
@@ -308,6 +355,9 @@ struct Judged {
     service_wildcards: Vec<String>,
     escalation: Vec<String>,
     writes: Vec<String>,
+    /// Data and secrets read on every resource; actions that return credentials.
+    reads: Vec<String>,
+    credentials: Vec<String>,
 }
 
 fn judge(s: &Statement) -> Judged {
@@ -316,6 +366,8 @@ fn judge(s: &Statement) -> Judged {
         service_wildcards: Vec::new(),
         escalation: Vec::new(),
         writes: Vec::new(),
+        reads: Vec::new(),
+        credentials: Vec::new(),
     };
     if !s.effect.eq_ignore_ascii_case("allow") {
         return j;
@@ -356,9 +408,23 @@ fn judge(s: &Statement) -> Judged {
             }
             // (a condition, such as a required tag, scopes what `*` reaches)
             let scoped = !s.condition.is_empty();
-            if identity && any_resource && !scoped && !every && is_write(a) && !low.ends_with(":*")
-            {
+            // (`iam:*` is its own finding; `es:*` on every resource is writes on every resource)
+            let sensitive_wildcard = j.service_wildcards.last() == Some(a);
+            if identity && any_resource && !scoped && !every && is_write(a) && !sensitive_wildcard {
                 j.writes.push(a.clone());
+            }
+            let open = identity && any_resource && !scoped && !every;
+            for (list, out) in [
+                (DATA_READ, &mut j.reads),
+                (RETURN_CREDENTIALS, &mut j.credentials),
+            ] {
+                for x in list.iter().filter(|x| open && glob(&low, x)) {
+                    if !j.escalation.iter().any(|e| e.eq_ignore_ascii_case(x))
+                        && !out.iter().any(|o: &String| o.eq_ignore_ascii_case(x))
+                    {
+                        out.push(x.to_string());
+                    }
+                }
             }
         }
         if !j.service_wildcards.is_empty() && !every {
@@ -369,6 +435,12 @@ fn judge(s: &Statement) -> Judged {
         }
         if !j.writes.is_empty() {
             j.risks.push("write-any-resource");
+        }
+        if !j.reads.is_empty() {
+            j.risks.push("data-read-any-resource");
+        }
+        if !j.credentials.is_empty() {
+            j.risks.push("credentials-any-resource");
         }
     }
     if s.not_resource {
@@ -472,6 +544,8 @@ pub fn fact(policy: &str, format: &str, s: Statement) -> Fact {
     list("service-wildcards", j.service_wildcards);
     list("escalation", j.escalation);
     list("writes", j.writes);
+    list("reads", j.reads);
+    list("credential-actions", j.credentials);
     Fact {
         kind: "policy-statement",
         key: vec![policy.to_string(), s.sid.clone()],
@@ -566,7 +640,17 @@ mod tests {
         // the safe look-alikes
         assert!(risks(st(&["s3:GetObject", "s3:PutObject"], &["arn:aws:s3:::b/*"])).is_empty());
         assert!(risks(st(&["kms:Decrypt"], &["arn:aws:kms:eu-west-1:1:key/k"])).is_empty());
-        assert!(risks(st(&["ec2:Describe*", "logs:PutLogEvents"], &["*"])).is_empty());
+        assert!(risks(st(&["ec2:Describe*", "cloudwatch:PutMetricData"], &["*"])).is_empty());
+        // log groups can be named; a service's every action on every resource is writes
+        assert_eq!(
+            risks(st(&["logs:PutLogEvents"], &["*"])),
+            ["write-any-resource"]
+        );
+        assert_eq!(risks(st(&["es:*"], &["*"])), ["write-any-resource"]);
+        assert_eq!(
+            risks(st(&["s3:*"], &["*"])),
+            ["service-wildcard", "data-read-any-resource"]
+        );
         let mut deny = st(&["*"], &["*"]);
         deny.effect = "Deny".into();
         assert!(risks(deny).is_empty());

@@ -138,6 +138,7 @@ fn role(o: &Node, kind: &str) -> Fact {
         }
     };
     let mut privilege_verbs = Vec::new();
+    let mut webhooks: Vec<String> = Vec::new();
     for rule in o.get("rules").map(Node::items).unwrap_or_default() {
         related.push(rule.span);
         let groups = strs(rule.get("apiGroups"));
@@ -170,6 +171,21 @@ fn role(o: &Node, kind: &str) -> Fact {
             add("wildcard", &mut risks);
         } else if every_verb {
             add("all-verbs", &mut risks);
+        } else if every_res {
+            add("all-resources", &mut risks);
+        }
+        // whoever controls admission webhooks sees (and can rewrite) every object created
+        let writes = verbs
+            .iter()
+            .any(|v| matches!(v.as_str(), "create" | "update" | "patch" | "*"));
+        for r in &resources {
+            let hook = matches!(
+                r.as_str(),
+                "mutatingwebhookconfigurations" | "validatingwebhookconfigurations"
+            );
+            if writes && hook && !every_res && !webhooks.contains(r) {
+                webhooks.push(r.clone());
+            }
         }
         for v in &verbs {
             if matches!(v.as_str(), "escalate" | "bind" | "impersonate")
@@ -191,6 +207,9 @@ fn role(o: &Node, kind: &str) -> Fact {
     }
     if !privilege_verbs.is_empty() {
         add("privilege-verbs", &mut risks);
+    }
+    if !webhooks.is_empty() {
+        add("webhook-control", &mut risks);
     }
     let name = name_of(o);
     let ns = meta(o, "namespace")
@@ -215,6 +234,7 @@ fn role(o: &Node, kind: &str) -> Fact {
         Value::List(risks.iter().map(|r| r.to_string()).collect()),
     );
     attrs.insert("privilege-verbs".into(), Value::List(privilege_verbs));
+    attrs.insert("webhooks".into(), Value::List(webhooks));
     Fact {
         kind: "k8s-role",
         key: vec![name],

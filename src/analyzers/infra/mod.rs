@@ -146,6 +146,10 @@ fn policies_in(n: &Node, path: &str, out: &mut Vec<Fact>) {
         YValue::Map(m) => {
             for (k, v) in m {
                 let k = k.str().unwrap_or_default();
+                // a CloudFormation stack policy guards a stack's resources from updates: no grant
+                if matches!(k, "StackPolicy" | "StackPolicyBody") {
+                    continue;
+                }
                 let p = if path.is_empty() {
                     k.to_string()
                 } else {

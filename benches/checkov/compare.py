@@ -53,17 +53,20 @@ MEANINGS = {
     "iam-permissions-management": {  # permissions-management actions on "*"
         "checkov": ["CKV_AWS_109", "CKV_AWS_289"],
         "diffward": ["credentials/iam-privilege-escalation", "credentials/iam-write-any-resource",
-                     "credentials/iam-all-actions", "credentials/iam-admin", "credentials/iam-service-wildcard"],
+                     "credentials/iam-all-actions", "credentials/iam-admin", "credentials/iam-service-wildcard",
+                     "credentials/iam-public-principal"],
     },
     "iam-wildcard-resource": {  # Resource "*" on actions that can be scoped, read actions too
         "checkov": ["CKV_AWS_355", "CKV_AWS_356"],
         "diffward": ["credentials/iam-write-any-resource", "credentials/iam-all-actions", "credentials/iam-admin",
                      "credentials/iam-service-wildcard", "credentials/iam-data-read-any-resource",
-                     "credentials/iam-credentials-any-resource", "credentials/iam-privilege-escalation"],
+                     "credentials/iam-credentials-any-resource", "credentials/iam-privilege-escalation",
+                     "credentials/iam-public-principal"],
     },
     "iam-credentials-exposure": {  # actions that return credentials
         "checkov": ["CKV_AWS_107", "CKV_AWS_287"],
-        "diffward": ["credentials/iam-credentials-any-resource", "credentials/iam-privilege-escalation", "credentials/iam-all-actions",
+        "diffward": ["credentials/iam-credentials-any-resource", "credentials/iam-privilege-escalation",
+                     "credentials/iam-service-wildcard", "credentials/iam-all-actions",
                      "credentials/iam-admin"],
     },
     "iam-data-exfiltration": {  # data-read actions on "*"

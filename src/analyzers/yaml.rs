@@ -145,12 +145,14 @@ fn parse_events(text: &str, len: usize, all: bool) -> Result<Vec<Node>, String> 
 enum Frame {
     Map {
         anchor: Option<String>,
+        tag: Option<String>,
         start: usize,
         entries: Vec<(Node, Node)>,
         key: Option<Node>,
     },
     Seq {
         anchor: Option<String>,
+        tag: Option<String>,
         start: usize,
         items: Vec<Node>,
     },
@@ -208,32 +210,34 @@ impl Builder {
                 value,
                 style,
                 anchor,
+                tag,
                 ..
             } => {
                 let quoted = !matches!(style, ScalarStyle::Plain | ScalarStyle::Any);
-                self.push(
-                    Node {
-                        value: Value::Str(value, quoted),
-                        span,
-                    },
-                    anchor,
-                );
+                let node = Node {
+                    value: Value::Str(value, quoted),
+                    span,
+                };
+                self.push(long_form(node, tag), anchor);
             }
-            EventData::MappingStart { anchor, .. } => self.stack.push(Frame::Map {
+            EventData::MappingStart { anchor, tag, .. } => self.stack.push(Frame::Map {
                 anchor,
+                tag,
                 start: span.0,
                 entries: Vec::new(),
                 key: None,
             }),
-            EventData::SequenceStart { anchor, .. } => self.stack.push(Frame::Seq {
+            EventData::SequenceStart { anchor, tag, .. } => self.stack.push(Frame::Seq {
                 anchor,
+                tag,
                 start: span.0,
                 items: Vec::new(),
             }),
             EventData::MappingEnd | EventData::SequenceEnd => {
-                let (node, anchor) = match self.stack.pop() {
+                let (node, anchor, tag) = match self.stack.pop() {
                     Some(Frame::Map {
                         anchor,
+                        tag,
                         start,
                         entries,
                         ..
@@ -243,9 +247,11 @@ impl Builder {
                             span: (start, span.1.max(start)),
                         },
                         anchor,
+                        tag,
                     ),
                     Some(Frame::Seq {
                         anchor,
+                        tag,
                         start,
                         items,
                     }) => (
@@ -254,10 +260,11 @@ impl Builder {
                             span: (start, span.1.max(start)),
                         },
                         anchor,
+                        tag,
                     ),
                     None => return,
                 };
-                self.push(node, anchor);
+                self.push(long_form(node, tag), anchor);
             }
             EventData::Alias { anchor } => {
                 let Some(anchored) = self.anchors.iter().rev().find(|(a, _)| *a == anchor) else {
@@ -277,6 +284,49 @@ impl Builder {
             }
             _ => {}
         }
+    }
+}
+
+/// CloudFormation's short-form functions (`!Sub "…"`, `!Join ["", […]]`, `!Ref X`) as the long
+/// form the JSON templates write (`{"Fn::Sub": "…"}`, `{"Ref": "X"}`), so both read alike.
+/// Other tags are left as they are.
+fn long_form(node: Node, tag: Option<String>) -> Node {
+    const FUNCTIONS: &[&str] = &[
+        "Base64",
+        "Cidr",
+        "FindInMap",
+        "GetAtt",
+        "GetAZs",
+        "ImportValue",
+        "Join",
+        "Select",
+        "Split",
+        "Sub",
+        "Transform",
+        "If",
+        "Equals",
+        "Not",
+        "And",
+        "Or",
+    ];
+    let Some(name) = tag.as_deref().and_then(|t| t.strip_prefix('!')) else {
+        return node;
+    };
+    let key = match name {
+        "Ref" | "Condition" => name.to_string(),
+        f if FUNCTIONS.contains(&f) => format!("Fn::{f}"),
+        _ => return node,
+    };
+    let span = node.span;
+    Node {
+        value: Value::Map(vec![(
+            Node {
+                value: Value::Str(key, false),
+                span: (span.0, span.0),
+            },
+            node,
+        )]),
+        span,
     }
 }
 
@@ -354,6 +404,21 @@ mod tests {
         assert_eq!(&t[k.span.0..k.span.1], "kind");
         assert!(parse_all("a: 1\n---\nb: [\n").is_err());
         assert_eq!(parse(t).unwrap().get("a").and_then(Node::str), Some("1"));
+    }
+
+    #[test]
+    fn cloudformation_short_forms_read_as_their_long_forms() {
+        let t = "a: !Sub \"arn:${X}\"\nb: !Join ['', [x, !Ref Y]]\nc: !!str 1\n";
+        let n = parse(t).unwrap();
+        let a = n.get("a").unwrap();
+        assert_eq!(a.get("Fn::Sub").and_then(Node::str), Some("arn:${X}"));
+        assert_eq!(&t[a.span.0..a.span.1], "!Sub \"arn:${X}\"");
+        let b = n.get("b").unwrap().get("Fn::Join").unwrap();
+        assert_eq!(
+            b.items()[1].items()[1].get("Ref").and_then(Node::str),
+            Some("Y")
+        );
+        assert_eq!(n.get("c").and_then(Node::str), Some("1"));
     }
 
     #[test]

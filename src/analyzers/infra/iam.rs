@@ -62,13 +62,13 @@ const ESCALATION: &[&str] = &[
 /// actions that return credentials. Lists from cloudsplaining (salesforce/cloudsplaining,
 /// `shared/constants.py`, MIT licence), as facts.
 const DATA_READ: &[&str] = &[
-    "s3:getobject",
-    "ssm:getparameter",
-    "ssm:getparameters",
-    "ssm:getparametersbypath",
-    "secretsmanager:getsecretvalue",
-    "rds:copydbsnapshot",
-    "rds:createdbsnapshot",
+    "s3:GetObject",
+    "ssm:GetParameter",
+    "ssm:GetParameters",
+    "ssm:GetParametersByPath",
+    "secretsmanager:GetSecretValue",
+    "rds:CopyDBSnapshot",
+    "rds:CreateDBSnapshot",
 ];
 const RETURN_CREDENTIALS: &[&str] = &[
     "airflow:createclitoken",
@@ -153,6 +153,8 @@ const UNSCOPABLE_WRITES: &[&str] = &[
     "ecs:createcluster",
     "ecs:registertaskdefinition",
     "ecs:deregistertaskdefinition",
+    "iam:updateaccountpasswordpolicy",
+    "iam:deleteaccountpasswordpolicy",
 ];
 
 /// One statement as read from any format.
@@ -185,6 +187,16 @@ pub fn strings(n: &Node) -> Vec<String> {
             Some((k, v)) => match (k.str(), v.str()) {
                 (Some("Fn::Sub"), _) => strings(v).into_iter().take(1).collect(),
                 (Some("Ref"), Some(r)) => vec![format!("${{{r}}}")],
+                // `{"Fn::Join": ["", ["arn:aws:iam::", {"Ref": "AWS::AccountId"}, ":root"]]}`
+                (Some("Fn::Join"), _) => match v.items() {
+                    [sep, parts] => vec![parts
+                        .items()
+                        .iter()
+                        .map(|p| strings(p).join(""))
+                        .collect::<Vec<_>>()
+                        .join(sep.str().unwrap_or_default())],
+                    _ => vec!["<Fn::Join>".to_string()],
+                },
                 (Some(f), _) => vec![format!("<{f}>")],
                 _ => Vec::new(),
             },
@@ -418,11 +430,20 @@ fn judge(s: &Statement) -> Judged {
                 (DATA_READ, &mut j.reads),
                 (RETURN_CREDENTIALS, &mut j.credentials),
             ] {
-                for x in list.iter().filter(|x| open && glob(&low, x)) {
+                for x in list
+                    .iter()
+                    .filter(|x| open && glob(&low, &x.to_lowercase()))
+                {
+                    // (named as the policy writes it when it names it)
+                    let name = if a.eq_ignore_ascii_case(x) {
+                        a.as_str()
+                    } else {
+                        x
+                    };
                     if !j.escalation.iter().any(|e| e.eq_ignore_ascii_case(x))
                         && !out.iter().any(|o: &String| o.eq_ignore_ascii_case(x))
                     {
-                        out.push(x.to_string());
+                        out.push(name.to_string());
                     }
                 }
             }

@@ -302,6 +302,29 @@ def diffward_findings(path, root):
     return out
 
 
+# checkov meanings reported at a binding whose diffward counterpart is reported at the role
+BOUND_ROLE = {"k8s-binding-read-secrets": {"credentials/k8s-secrets-read"},
+              "k8s-binding-privilege-verbs": {"credentials/k8s-privilege-verbs"}}
+
+
+def bound_role(root, unit):
+    """The `roleRef.name` of the binding in a unit's lines."""
+    try:
+        lines = open(os.path.join(root or ".", unit["file"]), errors="replace").read().split("\n")
+    except OSError:
+        return None
+    in_ref = False
+    for line in lines[max(unit["start"] - 1, 0):unit["end"]]:
+        t = line.strip()
+        if t.startswith("roleRef:"):
+            in_ref = True
+        elif in_ref and t.startswith("name:"):
+            return t.split(":", 1)[1].strip().strip("'\"")
+        elif in_ref and not line.startswith((" ", "\t")):
+            in_ref = False
+    return None
+
+
 def unread_by_checkov(root, file):
     """A Helm template (checkov reads charts only through the helm binary)."""
     try:
@@ -318,6 +341,13 @@ def compare(repo, units, dw, rows, root=None):
         allowed = set(MEANINGS[u["meaning"]]["diffward"])
         hits = [f for f in by_file.get(u["file"], [])
                 if f["rule"] in allowed and u["start"] <= f["line"] <= u["end"]]
+        if not hits and u["meaning"] in BOUND_ROLE:
+            # checkov reports the binding; diffward reports the role it binds (same file)
+            role = bound_role(root, u)
+            hits = [f for f in by_file.get(u["file"], [])
+                    if role and f["rule"] in BOUND_ROLE[u["meaning"]]
+                    and (f" {role} " in f["message"] or f["message"].startswith(f"Role {role} ")
+                         or f["message"].startswith(f"ClusterRole {role} "))]
         r = rows[u["meaning"]]
         u["absence"] = u["checks"] <= ABSENCE
         if hits:

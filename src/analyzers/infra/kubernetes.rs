@@ -144,6 +144,8 @@ fn role(o: &Node, kind: &str) -> Fact {
         let groups = strs(rule.get("apiGroups"));
         let resources = strs(rule.get("resources"));
         let verbs = strs(rule.get("verbs"));
+        // (a rule limited to named objects grants only those)
+        let names = strs(rule.get("resourceNames"));
         if resources.is_empty() {
             // a rule of non-resource URLs
             continue;
@@ -161,7 +163,11 @@ fn role(o: &Node, kind: &str) -> Fact {
                     } else {
                         format!("{g}/{r}")
                     };
-                    grants.push(format!("{v} {res}"));
+                    if names.is_empty() {
+                        grants.push(format!("{v} {res}"));
+                    } else {
+                        grants.push(format!("{v} {res}:{}", names.join(",")));
+                    }
                 }
             }
         }
@@ -198,6 +204,7 @@ fn role(o: &Node, kind: &str) -> Fact {
             .iter()
             .any(|v| matches!(v.as_str(), "get" | "list" | "watch" | "*"));
         if reads
+            && names.is_empty()
             && resources.iter().any(|r| r == "secrets")
             && (groups.iter().any(|g| g.is_empty() || g == "*"))
             && !every_res

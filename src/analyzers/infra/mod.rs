@@ -364,8 +364,12 @@ fn grant_covered(old: &[String], new: &str) -> bool {
     let (nv, nr) = new.split_once(' ').unwrap_or((new, ""));
     old.iter().any(|o| {
         let (ov, or) = o.split_once(' ').unwrap_or((o, ""));
+        // (`get secrets` covers `get secrets:one-name`)
         let res = or == nr
             || or == "*"
+            || nr
+                .strip_prefix(or)
+                .is_some_and(|rest| rest.starts_with(':'))
             || or
                 .strip_suffix("/*")
                 .is_some_and(|g| nr.starts_with(&format!("{g}/")));

@@ -126,4 +126,11 @@ fn grants_are_covered_by_wildcards() {
     assert!(grant_covered(&old, "get pods"));
     assert!(!grant_covered(&old, "list pods"));
     assert!(!grant_covered(&old, "get secrets"));
+    // named objects: narrower than all of them
+    let named = vec!["get secrets:app-token".to_string()];
+    assert!(grant_covered(
+        &["get secrets".to_string()],
+        "get secrets:app-token"
+    ));
+    assert!(!grant_covered(&named, "get secrets"));
 }

@@ -48,7 +48,8 @@ MEANINGS = {
     "iam-write-unconstrained": {  # any Write-level action on "*"
         "checkov": ["CKV_AWS_111", "CKV_AWS_290"],
         "diffward": ["credentials/iam-write-any-resource", "credentials/iam-all-actions", "credentials/iam-admin",
-                     "credentials/iam-service-wildcard"],
+                     "credentials/iam-service-wildcard", "credentials/iam-public-principal",
+                     "credentials/iam-privilege-escalation"],
     },
     "iam-permissions-management": {  # permissions-management actions on "*"
         "checkov": ["CKV_AWS_109", "CKV_AWS_289"],
@@ -428,6 +429,9 @@ def main(argv):
         sd += sum(1 for _, f in r["diffward_only"] if not f.get("unread"))
     print(f"| **checks in scope**, on files both read | | {sa} | {sc} | {sd} | "
           f"{100 * sa / max(sa + sc + sd, 1):.1f}% |")
+    print(f"\nIn scope, diffward reports {sa} of checkov's {sa + sc} findings "
+          f"({100 * sa / max(sa + sc, 1):.1f}%); checkov reports {sa} of diffward's {sa + sd} "
+          f"({100 * sa / max(sa + sd, 1):.1f}%).")
     apart = [(m, len(rows[m]["diffward_only"])) for m, v in MEANINGS.items()
              if not v["checkov"] and rows[m]["diffward_only"]]
     if rows["(unmapped rule)"]["diffward_only"]:

@@ -80,9 +80,10 @@ fn walk(n: &Node, path: &str, out: &mut Vec<Fact>) {
         }
         YValue::Seq(items) => {
             for (i, item) in items.iter().enumerate() {
+                // (a name built with `!Sub` is named by its template)
                 let name = item
                     .get("PolicyName")
-                    .and_then(Node::str)
+                    .and_then(|p| iam::strings(p).into_iter().next())
                     .map_or_else(|| format!("[{i}]"), |p| format!("[{p}]"));
                 walk(item, &format!("{path}{name}"), out);
             }

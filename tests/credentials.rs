@@ -30,6 +30,19 @@ fn findings(r: &TempRepo) -> Vec<(String, String, u64)> {
     r.change_findings(&["--only", "credentials"])
 }
 
+/// The change's credentials scan, as JSON.
+fn json_scan(r: &TempRepo) -> common::Run {
+    r.scan(&[
+        "scan",
+        "--base",
+        "HEAD~1",
+        "--only",
+        "credentials",
+        "--format",
+        "json",
+    ])
+}
+
 fn at(rule: &str, path: &str, line: u64) -> (String, String, u64) {
     (format!("credentials/{rule}"), path.to_string(), line)
 }
@@ -61,15 +74,7 @@ fn a_statement_broadened_in_terraform_is_reported_at_the_line_with_before_and_af
         findings(&r),
         vec![at("iam-statement-broadened", "iam.tf", 9)]
     );
-    let run = r.scan(&[
-        "scan",
-        "--base",
-        "HEAD~1",
-        "--only",
-        "credentials",
-        "--format",
-        "json",
-    ]);
+    let run = json_scan(&r);
     let msg = run.findings_json()[0]["message"]
         .as_str()
         .unwrap()
@@ -196,15 +201,7 @@ spec:
             ("chart/templates/broken.yaml", Some(broken)),
         ],
     );
-    let run = r.scan(&[
-        "scan",
-        "--base",
-        "HEAD~1",
-        "--only",
-        "credentials",
-        "--format",
-        "json",
-    ]);
+    let run = json_scan(&r);
     assert_eq!(
         run.findings(),
         vec![at("hardening-removed", "chart/templates/web.yaml", 12)]

@@ -3,21 +3,10 @@
 //! container runtime's socket or the host's root mounted, the host's network, PID or IPC
 //! namespace, dangerous capabilities added, confinement turned off, root.
 
+use super::kubernetes::DANGEROUS_CAPS;
 use super::text_attrs;
 use crate::analyzers::yaml::Node;
 use crate::analyzers::{Fact, Value};
-
-const DANGEROUS_CAPS: &[&str] = &[
-    "ALL",
-    "SYS_ADMIN",
-    "NET_ADMIN",
-    "SYS_PTRACE",
-    "SYS_MODULE",
-    "DAC_READ_SEARCH",
-    "SYS_RAWIO",
-    "BPF",
-    "SYS_BOOT",
-];
 
 pub fn facts(root: &Node) -> Vec<Fact> {
     let mut out = Vec::new();

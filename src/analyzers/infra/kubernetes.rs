@@ -23,7 +23,7 @@ use crate::analyzers::yaml::Node;
 use crate::analyzers::{Fact, Value};
 
 /// Capabilities that hand a container its host, or the network's traffic.
-const DANGEROUS_CAPS: &[&str] = &[
+pub(crate) const DANGEROUS_CAPS: &[&str] = &[
     "ALL",
     "SYS_ADMIN",
     "NET_ADMIN",
@@ -128,6 +128,24 @@ fn strs(n: Option<&Node>) -> Vec<String> {
     .unwrap_or_default()
 }
 
+/// What a role and a binding say of themselves: kind, name, namespace, and their scope (a
+/// `Cluster…` kind is the cluster's).
+fn rbac_attrs(o: &Node, kind: &str, name: &str) -> std::collections::BTreeMap<String, Value> {
+    let ns = meta(o, "namespace").and_then(Node::str).unwrap_or_default();
+    let scope = if kind.starts_with("Cluster") {
+        "cluster"
+    } else {
+        "namespace"
+    };
+    text_attrs(&[
+        ("kind", kind),
+        ("name", name),
+        ("namespace", ns),
+        ("scope", scope),
+        ("object", &format!("{kind} {name}")),
+    ])
+}
+
 fn role(o: &Node, kind: &str) -> Fact {
     let mut grants = Vec::new();
     let mut risks: Vec<&'static str> = Vec::new();
@@ -219,22 +237,7 @@ fn role(o: &Node, kind: &str) -> Fact {
         add("webhook-control", &mut risks);
     }
     let name = name_of(o);
-    let ns = meta(o, "namespace")
-        .and_then(Node::str)
-        .unwrap_or_default()
-        .to_string();
-    let scope = if kind == "ClusterRole" {
-        "cluster"
-    } else {
-        "namespace"
-    };
-    let mut attrs = text_attrs(&[
-        ("kind", kind),
-        ("name", &name),
-        ("namespace", &ns),
-        ("scope", scope),
-        ("object", &format!("{kind} {name}")),
-    ]);
+    let mut attrs = rbac_attrs(o, kind, &name);
     attrs.insert("grants".into(), Value::List(grants));
     attrs.insert(
         "risks".into(),
@@ -287,24 +290,8 @@ fn binding(o: &Node, kind: &str, wildcard_roles: &HashSet<String>) -> Fact {
         risks.push("public".to_string());
     }
     let name = name_of(o);
-    let ns = meta(o, "namespace")
-        .and_then(Node::str)
-        .unwrap_or_default()
-        .to_string();
-    let scope = if kind == "ClusterRoleBinding" {
-        "cluster"
-    } else {
-        "namespace"
-    };
-    let mut attrs = text_attrs(&[
-        ("kind", kind),
-        ("name", &name),
-        ("namespace", &ns),
-        ("scope", scope),
-        ("role", &role),
-        ("role-kind", &role_kind),
-        ("object", &format!("{kind} {name}")),
-    ]);
+    let mut attrs = rbac_attrs(o, kind, &name);
+    attrs.extend(text_attrs(&[("role", &role), ("role-kind", &role_kind)]));
     attrs.insert("subjects".into(), Value::List(subjects));
     attrs.insert("risks".into(), Value::List(risks));
     let span = role_ref

@@ -67,7 +67,7 @@ const ROLE_TF: &str = r#"resource "aws_iam_role_policy" "app" {
 fn a_statement_broadened_in_terraform_is_reported_at_the_line_with_before_and_after() {
     let after = ROLE_TF.replace(
         r#"Action   = ["s3:GetObject"]"#,
-        r#"Action   = ["s3:Get*"]"#,
+        r#"Action   = ["s3:GetObject", "s3:PutObject"]"#,
     );
     let r = change(&[("iam.tf", ROLE_TF)], &[("iam.tf", Some(&after))]);
     assert_eq!(
@@ -80,12 +80,21 @@ fn a_statement_broadened_in_terraform_is_reported_at_the_line_with_before_and_af
         .unwrap()
         .to_string();
     assert!(msg.contains("aws_iam_role_policy.app"), "{msg}");
-    assert!(msg.contains("now allows more (actions)"), "{msg}");
+    assert!(msg.contains("now also allows s3:PutObject"), "{msg}");
     assert!(
-        msg.contains("Allow s3:Get* on arn:aws:s3:::reports/*"),
+        msg.contains("it allowed Allow s3:GetObject on arn:aws:s3:::reports/*"),
         "{msg}"
     );
-    assert!(msg.contains("it allowed Allow s3:GetObject"), "{msg}");
+    // only reads added: a low note
+    let reads = ROLE_TF.replace(
+        r#"Action   = ["s3:GetObject"]"#,
+        r#"Action   = ["s3:Get*"]"#,
+    );
+    let r = change(&[("iam.tf", ROLE_TF)], &[("iam.tf", Some(&reads))]);
+    assert_eq!(
+        findings(&r),
+        vec![at("iam-statement-broadened-read", "iam.tf", 9)]
+    );
 }
 
 #[test]

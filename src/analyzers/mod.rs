@@ -196,7 +196,7 @@ fn pinning(spec: &str) -> &'static str {
 /// (a renamed job keeps its identity) and judged after (the scopes a job's token gained).
 pub fn joined(kind: FileKind, old: Vec<Fact>, mut new: Vec<Fact>) -> Vec<Delta> {
     if kind.role() == Role::Infra {
-        let mut deltas = delta(old, new);
+        let mut deltas = infra::delta(old, new);
         infra::judge(&mut deltas);
         return deltas;
     }

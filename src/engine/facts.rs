@@ -100,8 +100,9 @@ pub fn extract(
     let deltas = match (&old, &new) {
         // An infrastructure object of a deleted file may live on in another file of the
         // change (the change-wide join pairs it there).
+        // (a deleted file that does not parse is no concern of the change's)
         (Some(old), None) if kind.role() == Role::Infra => {
-            let facts = unreadable(analyzers::extract(kind, &old.text), &f.path, true, notes)?;
+            let facts = analyzers::extract(kind, &old.text).ok()?;
             analyzers::delta(facts, Vec::new())
         }
         (_, None) => Vec::new(),
@@ -545,6 +546,20 @@ fn at_change(n: &Fact, d: &Delta, place: &FileFacts, new: &SideText) -> (usize, 
     let touched = |span: &(usize, usize)| place.changes.is_added(new.line_of(span.0));
     if touched(&n.span) {
         return n.span;
+    }
+    // Infrastructure objects are blocks: a change inside one (an action added to a list, a
+    // verb to a rule) is reported at its own line.
+    let first_added = |span: &(usize, usize)| {
+        let (a, b) = (new.line_of(span.0), new.line_of(span.1.max(span.0)));
+        (a..=b).find(|&l| place.changes.is_added(l))
+    };
+    if place.kind.role() == Role::Infra {
+        if let Some(line) = std::iter::once(&n.span)
+            .chain(&n.related)
+            .find_map(first_added)
+        {
+            return new.line_range(line);
+        }
     }
     if let Some(r) = n.related.iter().find(|r| touched(r)) {
         return *r;

@@ -58,6 +58,9 @@ fn next_of(c: u8) -> Option<u8> {
 /// (a well-known FastAPI template's), `change-me`, `replace_me`, `fill-me-in`, `set-this`,
 /// `your-token-here`. One list for every generic rule, so each rule need not repeat it.
 pub fn is_placeholder_word(value: &str) -> bool {
+    if is_iam_action(value) {
+        return true;
+    }
     let v: String = value
         .chars()
         .filter(|c| c.is_ascii_alphanumeric())
@@ -75,6 +78,22 @@ pub fn is_placeholder_word(value: &str) -> bool {
     }
     (v.starts_with("your") || v.starts_with("insert") || v.starts_with("put"))
         && (v.ends_with("here") || v.ends_with("goeshere"))
+}
+
+/// An IAM action (`secretsmanager:GetSecretValue`, `s3:Get*`): a policy's word, not a secret.
+fn is_iam_action(value: &str) -> bool {
+    let Some((service, action)) = value.split_once(':') else {
+        return false;
+    };
+    !service.is_empty()
+        && service
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && action
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_uppercase() || c == '*')
+        && action.chars().all(|c| c.is_ascii_alphabetic() || c == '*')
 }
 
 /// Whether a name holds a reference to a secret rather than the secret: its name (`_NAME`), id,
@@ -122,10 +141,18 @@ mod tests {
             "fill-me-in",
             "set-this",
             "your-token-here",
+            // IAM actions in a policy's list
+            "secretsmanager:DescribeSecret",
+            "kms:*",
         ] {
             assert!(is_placeholder_word(p), "{p}");
         }
-        for s in ["Zq8Kp9Ws3Hdx4Lm2", "changelog-2024", "settings"] {
+        for s in [
+            "Zq8Kp9Ws3Hdx4Lm2",
+            "changelog-2024",
+            "settings",
+            "user:Zq8Kp9Ws3Hdx4Lm2x",
+        ] {
             assert!(!is_placeholder_word(s), "{s}");
         }
     }

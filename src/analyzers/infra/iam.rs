@@ -147,6 +147,7 @@ const UNSCOPABLE_WRITES: &[&str] = &[
     "xray:puttelemetryrecords",
     "ecr:getauthorizationtoken",
     "sts:getcalleridentity",
+    "ssm:updateinstanceinformation",
     "ssmmessages:*",
     "ec2messages:*",
     "ecs:discoverpollendpoint",
@@ -583,41 +584,152 @@ fn list_attr<'f>(f: &'f Fact, k: &str) -> &'f [String] {
     }
 }
 
+/// A value Terraform or CloudFormation computes (`var.x`, `local.name`, `${AWS::Partition}`
+/// alone): unknown here, so never a broadening by itself.
+fn unresolved(v: &str) -> bool {
+    // (a principal is `Type:value`)
+    let v = match v.split_once(':') {
+        Some((t, rest)) if t.chars().all(|c| c.is_ascii_alphabetic()) && !rest.is_empty() => rest,
+        _ => v,
+    };
+    let refs = [
+        "var.", "local.", "data.", "module.", "each.", "aws_", "google_", "azurerm_",
+    ];
+    let call = v.split_once('(').is_some_and(|(f, _)| {
+        !f.is_empty() && f.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+    });
+    refs.iter().any(|r| v.starts_with(r))
+        || (v.starts_with("${") && v.ends_with('}') && v.matches("${").count() == 1)
+        // a call or a conditional of Terraform: `coalesce(…)`, `var.x ? a : b`
+        || v.contains(" ? ")
+        || call
+}
+
+/// `arn:${local.partition}:s3:::b` as a pattern (`arn:*:s3:::b`): its interpolations stand for
+/// any text.
+fn as_pattern(v: &str) -> String {
+    let mut out = String::new();
+    let mut rest = v;
+    while let Some(i) = rest.find("${") {
+        out.push_str(&rest[..i]);
+        out.push('*');
+        rest = rest[i..].find('}').map_or("", |e| &rest[i + e + 1..]);
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The entries of `new` that `old` does not grant: each matched as IAM matches it, and a
+/// rewrite of an unresolved part (`arn:aws:` → `arn:${local.partition}:`, a renamed variable)
+/// not counted.
+fn beyond(old: &[String], new: &[String], fold: bool) -> Vec<String> {
+    new.iter()
+        .filter(|n| {
+            if covered(old, n, fold) || unresolved(n) {
+                return false;
+            }
+            let (pn, low) = (as_pattern(n), |x: &str| x.to_lowercase());
+            let same = |o: &String| {
+                let po = as_pattern(o);
+                (pn != **n && glob(&low(&pn), &low(o))) || (po != *o && glob(&low(&po), &low(n)))
+            };
+            !old.iter().any(same)
+        })
+        .cloned()
+        .collect()
+}
+
 /// What a change of a statement broadened, comparing its two sides as IAM matches them:
-/// `actions`, `resources`, `principals`, `condition` (removed), `effect` (Deny → Allow).
-pub fn broadened(old: &Fact, new: &Fact) -> Vec<String> {
-    let mut out = Vec::new();
+/// `actions`, `resources`, `principals`, `condition` (removed), `effect` (Deny → Allow); and
+/// what it added (the new actions, resources and principals, `Condition removed`).
+pub fn broadened(old: &Fact, new: &Fact) -> (Vec<String>, Vec<String>) {
+    let (mut out, mut added) = (Vec::new(), Vec::new());
     if !new.text("effect").eq_ignore_ascii_case("allow") {
-        return out;
+        return (out, added);
     }
     if !old.text("effect").eq_ignore_ascii_case("allow") {
-        out.push("effect".to_string());
-        return out;
+        return (vec!["effect".to_string()], vec!["Deny → Allow".to_string()]);
     }
-    let widened = |attr: &str, not_attr: &str, fold: bool| {
+    let widened = |attr: &str, not_attr: &str, fold: bool, added: &mut Vec<String>| {
         let (o, n) = (list_attr(old, attr), list_attr(new, attr));
-        match (old.text(not_attr) == "true", new.text(not_attr) == "true") {
-            (false, false) => n.iter().any(|x| !covered(o, x, fold)),
-            // every action but fewer than before
-            (true, true) => o.iter().any(|x| !covered(n, x, fold)),
-            (false, true) => true,
-            (true, false) => false,
-        }
+        let more = match (old.text(not_attr) == "true", new.text(not_attr) == "true") {
+            (false, false) => beyond(o, n, fold),
+            // every action but fewer than before: what is no longer excepted
+            (true, true) => beyond(n, o, fold),
+            (false, true) => vec![format!("every {} but {}", attr, listed(n, 3))],
+            (true, false) => Vec::new(),
+        };
+        added.extend(more.iter().cloned());
+        !more.is_empty()
     };
-    if widened("actions", "not-action", true) {
+    if widened("actions", "not-action", true, &mut added) {
         out.push("actions".to_string());
     }
-    if widened("resources", "not-resource", false) {
+    if widened("resources", "not-resource", false, &mut added) {
         out.push("resources".to_string());
     }
-    let (o, n) = (list_attr(old, "principals"), list_attr(new, "principals"));
-    if n.iter().any(|x| !covered(o, x, false)) {
+    let more = beyond(
+        list_attr(old, "principals"),
+        list_attr(new, "principals"),
+        false,
+    );
+    if !more.is_empty() {
         out.push("principals".to_string());
+        added.extend(more);
     }
     if !old.text("condition").is_empty() && new.text("condition").is_empty() {
         out.push("condition".to_string());
+        added.push(format!("no condition (was {})", old.text("condition")));
     }
-    out
+    (out, added)
+}
+
+/// Whether every grant of statement `n` was made by some Allow statement of `olds`, the old
+/// statements of its policy: a statement split in two, merged, or an action moved from one
+/// statement to another grants nothing new.
+pub fn granted_by(olds: &[Fact], n: &Fact) -> bool {
+    if !n.text("effect").eq_ignore_ascii_case("allow") {
+        return true;
+    }
+    if n.text("not-action") == "true" || n.text("not-resource") == "true" {
+        return false;
+    }
+    let resources = list_attr(n, "resources");
+    let one = |a: &String, r: Option<&String>| {
+        olds.iter().any(|o| {
+            o.text("effect").eq_ignore_ascii_case("allow")
+                && o.text("not-action") != "true"
+                && o.text("not-resource") != "true"
+                && (o.text("condition").is_empty() || o.text("condition") == n.text("condition"))
+                && beyond(list_attr(o, "actions"), std::slice::from_ref(a), true).is_empty()
+                && r.is_none_or(|r| {
+                    beyond(list_attr(o, "resources"), std::slice::from_ref(r), false).is_empty()
+                })
+                && beyond(
+                    list_attr(o, "principals"),
+                    list_attr(n, "principals"),
+                    false,
+                )
+                .is_empty()
+        })
+    };
+    !list_attr(n, "actions").is_empty()
+        && list_attr(n, "actions").iter().all(|a| {
+            if resources.is_empty() {
+                one(a, None)
+            } else {
+                resources.iter().all(|r| one(a, Some(r)))
+            }
+        })
+}
+
+/// Whether what a change added to a statement only reads: new actions that all read, and no
+/// new resource, principal or removed condition.
+pub fn only_reads(broadened: &[String], new: &Fact, old: &Fact) -> bool {
+    broadened.iter().all(|b| b == "actions")
+        && beyond(list_attr(old, "actions"), list_attr(new, "actions"), true)
+            .iter()
+            .all(|a| !is_write(a) || a.ends_with(":Describe*"))
 }
 
 #[cfg(test)]
@@ -685,7 +797,7 @@ mod tests {
     #[test]
     fn broadened_as_iam_matches() {
         let f = |a: &[&str], r: &[&str]| fact("p", "json", st(a, r));
-        let b = |o: &Fact, n: &Fact| broadened(o, n);
+        let b = |o: &Fact, n: &Fact| broadened(o, n).0;
         assert_eq!(
             b(&f(&["s3:GetObject"], &["arn:b"]), &f(&["s3:*"], &["arn:b"])),
             ["actions"]
@@ -715,6 +827,33 @@ mod tests {
         assert_eq!(
             b(&fact("p", "json", c), &f(&["s3:GetObject"], &["arn:b"])),
             ["condition"]
+        );
+        // rewrites of what is computed elsewhere are not broader
+        assert!(b(
+            &f(&["s3:GetObject"], &["arn:aws:s3:::b/*"]),
+            &f(&["s3:GetObject"], &["arn:${local.partition}:s3:::b/*"])
+        )
+        .is_empty());
+        assert!(b(
+            &f(&["s3:GetObject"], &["${var.bucket_arn}"]),
+            &f(&["s3:GetObject"], &["${var.bucket}"])
+        )
+        .is_empty());
+        assert!(b(
+            &f(&["s3:GetObject"], &["arn:b"]),
+            &f(&["s3:GetObject"], &["var.arns"])
+        )
+        .is_empty());
+        let (what, added) = broadened(
+            &f(&["s3:GetObject"], &["arn:b"]),
+            &f(&["s3:GetObject", "s3:PutObject"], &["arn:b"]),
+        );
+        assert_eq!(
+            (what, added),
+            (
+                vec!["actions".to_string()],
+                vec!["s3:PutObject".to_string()]
+            )
         );
     }
 

@@ -191,7 +191,9 @@ fn role(o: &Node, kind: &str) -> Fact {
         }
         let every_verb = verbs.iter().any(|v| v == "*");
         let every_res = resources.iter().any(|r| r == "*");
-        if every_verb && every_res {
+        // (`*` on every resource of one add-on's API group is that add-on's, not the cluster's)
+        let core_or_all = groups.iter().any(|g| g.is_empty() || g == "*");
+        if every_verb && every_res && core_or_all {
             add("wildcard", &mut risks);
         } else if every_verb {
             add("all-verbs", &mut risks);
@@ -394,7 +396,8 @@ fn workload(o: &Node, kind: &str, spec: &Node, out: &mut Vec<Fact>) {
     attrs.insert("namespaces".into(), Value::List(namespaces));
     out.push(Fact {
         kind: "pod-security",
-        key: vec![kind.to_string(), name.clone()],
+        // (by name: a ReplicationController turned into a Deployment is the same workload)
+        key: vec![name.clone()],
         attrs,
         span: name_span(o),
         related,
@@ -493,7 +496,7 @@ fn container(object: &str, kind: &str, workload: &str, c: &Node, pod: Option<&No
     );
     Fact {
         kind: "container-security",
-        key: vec![kind.to_string(), workload.to_string(), cname.to_string()],
+        key: vec![workload.to_string(), cname.to_string()],
         attrs,
         span: c.get("name").map_or(c.span, |n| n.span),
         related,

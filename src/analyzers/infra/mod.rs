@@ -176,30 +176,62 @@ pub fn blank_template_actions(text: &str) -> String {
     }
     let b = text.as_bytes();
     let mut inside = vec![false; b.len()];
+    // every action: where it starts and what it says (`if`, `else`, `end`, …)
+    let mut actions: Vec<(usize, &str)> = Vec::new();
     let mut i = 0;
     while i + 1 < b.len() {
         if b[i] == b'{' && b[i + 1] == b'{' {
             let end = text[i + 2..].find("}}").map_or(b.len(), |e| i + 2 + e + 2);
             inside[i..end].iter_mut().for_each(|x| *x = true);
+            let body = text[i + 2..end.saturating_sub(2).max(i + 2)]
+                .trim_matches(|c: char| c == '-' || c.is_whitespace());
+            actions.push((i, body));
             i = end;
         } else {
             i += 1;
         }
     }
+    // An `else` branch is left out, so that the YAML holds one branch of each `if` (both
+    // branches, one under the other, are rarely YAML); `stack` holds, per open block, whether
+    // its `else` has begun.
+    let mut stack: Vec<bool> = Vec::new();
+    let mut next_action = 0;
     let mut out = Vec::with_capacity(b.len());
     let mut line_start = 0;
     while line_start < b.len() {
         let line_end = text[line_start..]
             .find('\n')
             .map_or(b.len(), |e| line_start + e);
+        let in_else = stack.iter().any(|&e| e);
+        while next_action < actions.len() && actions[next_action].0 < line_end {
+            let word = actions[next_action]
+                .1
+                .split_whitespace()
+                .next()
+                .unwrap_or("");
+            match word {
+                "if" | "with" | "range" | "define" | "block" => stack.push(false),
+                "else" => {
+                    if let Some(top) = stack.last_mut() {
+                        *top = true;
+                    }
+                }
+                "end" => {
+                    stack.pop();
+                }
+                _ => {}
+            }
+            next_action += 1;
+        }
         let line = line_start..line_end;
         let has_action = inside[line.clone()].iter().any(|&x| x);
-        let only_actions = has_action
-            && line
-                .clone()
-                .all(|k| inside[k] || b[k].is_ascii_whitespace());
+        let only_actions = in_else
+            || (has_action
+                && line
+                    .clone()
+                    .all(|k| inside[k] || b[k].is_ascii_whitespace()));
         for k in line {
-            out.push(match (inside[k], only_actions) {
+            out.push(match (inside[k] || in_else, only_actions) {
                 (true, true) => b' ',
                 (true, false) => b'x',
                 (false, _) => b[k],
@@ -359,6 +391,90 @@ fn list<'f>(f: &'f Fact, k: &str) -> &'f [String] {
     }
 }
 
+/// The deltas of an infrastructure file's two sides. Facts with a name of their own (a
+/// Terraform address, a Kubernetes object, a statement's `Sid`) pair by it; anonymous policy
+/// statements of one policy pair identical first, then each with the old statement most like
+/// it (sharing actions, resources or principals), never with one that shares nothing: a
+/// policy rewritten statement by statement compares each new statement with what it replaces,
+/// not with whatever stood at its position.
+pub fn delta(old: Vec<Fact>, new: Vec<Fact>) -> Vec<Delta> {
+    let anonymous =
+        |f: &Fact| f.kind == "policy-statement" && f.key.get(1).is_none_or(|s| s.is_empty());
+    let (anon_old, named_old): (Vec<Fact>, Vec<Fact>) = old.into_iter().partition(|f| anonymous(f));
+    let (anon_new, named_new): (Vec<Fact>, Vec<Fact>) = new.into_iter().partition(|f| anonymous(f));
+    let mut out = super::delta(named_old, named_new);
+    let mut old: Vec<Option<Fact>> = anon_old.into_iter().map(Some).collect();
+    let mut pair: Vec<Option<usize>> = vec![None; anon_new.len()];
+    // identical statements first
+    for (j, n) in anon_new.iter().enumerate() {
+        if let Some(i) = (0..old.len()).find(|&i| {
+            old[i]
+                .as_ref()
+                .is_some_and(|o| o.key == n.key && o.attrs == n.attrs)
+                && !pair.contains(&Some(i))
+        }) {
+            pair[j] = Some(i);
+        }
+    }
+    // then the most alike, best pairs first
+    let mut candidates: Vec<(usize, usize, usize)> = Vec::new();
+    for (j, n) in anon_new.iter().enumerate() {
+        for (i, o) in old.iter().enumerate() {
+            if let Some(o) = o.as_ref().filter(|o| o.key == n.key) {
+                let shared = likeness(o, n);
+                if shared > 0 {
+                    candidates.push((shared, j, i));
+                }
+            }
+        }
+    }
+    candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    for (_, j, i) in candidates {
+        if pair[j].is_none() && !pair.contains(&Some(i)) {
+            pair[j] = Some(i);
+        }
+    }
+    for (n, p) in anon_new.into_iter().zip(pair) {
+        let o = p.and_then(|i| old[i].take());
+        out.push(match o {
+            Some(o) => Delta {
+                kind: if o.attrs == n.attrs {
+                    DeltaKind::Unchanged
+                } else {
+                    DeltaKind::Changed
+                },
+                old: Some(o),
+                new: Some(n),
+            },
+            None => Delta {
+                kind: DeltaKind::Added,
+                old: None,
+                new: Some(n),
+            },
+        });
+    }
+    out.extend(old.into_iter().flatten().map(|o| Delta {
+        kind: DeltaKind::Removed,
+        old: Some(o),
+        new: None,
+    }));
+    out
+}
+
+/// How many actions, resources and principals two statements share (without regard to case).
+fn likeness(a: &Fact, b: &Fact) -> usize {
+    ["actions", "resources", "principals"]
+        .iter()
+        .map(|k| {
+            let bs: Vec<String> = list(b, k).iter().map(|x| x.to_lowercase()).collect();
+            list(a, k)
+                .iter()
+                .filter(|x| bs.contains(&x.to_lowercase()))
+                .count()
+        })
+        .sum()
+}
+
 /// Whether Kubernetes grant `new` (`verb group/resource`) is covered by one of `old`.
 fn grant_covered(old: &[String], new: &str) -> bool {
     let (nv, nr) = new.split_once(' ').unwrap_or((new, ""));
@@ -380,6 +496,25 @@ fn grant_covered(old: &[String], new: &str) -> bool {
 /// What each changed fact's change did: `new-risks`, and for its kind `broadened`,
 /// `hardening-removed`, `before` (the old side in short).
 pub fn judge(deltas: &mut [Delta]) {
+    // A statement whose every grant an old statement of its policy made grants nothing new.
+    let mut old_statements: std::collections::HashMap<String, Vec<Fact>> = Default::default();
+    for o in deltas.iter().filter_map(|d| d.old.as_ref()) {
+        if o.kind == "policy-statement" {
+            let policy = o.key.first().cloned().unwrap_or_default();
+            old_statements.entry(policy).or_default().push(o.clone());
+        }
+    }
+    for d in deltas.iter_mut() {
+        let Some(n) = d.new.as_ref().filter(|n| n.kind == "policy-statement") else {
+            continue;
+        };
+        let olds = old_statements.get(n.key.first().map_or("", String::as_str));
+        if matches!(d.kind, DeltaKind::Added | DeltaKind::Changed)
+            && olds.is_some_and(|o| iam::granted_by(o, n))
+        {
+            d.kind = DeltaKind::Unchanged;
+        }
+    }
     for d in deltas.iter_mut() {
         let (DeltaKind::Changed, Some(old), Some(new)) = (&d.kind, &d.old, &mut d.new) else {
             continue;
@@ -391,14 +526,26 @@ pub fn judge(deltas: &mut [Delta]) {
             .collect();
         let mut broadened = Vec::new();
         let mut removed = Vec::new();
+        let mut added = Vec::new();
+        let mut reads = false;
         match new.kind {
-            "policy-statement" => broadened = iam::broadened(old, new),
-            "k8s-role"
-                if list(new, "grants")
+            "policy-statement" => {
+                (broadened, added) = iam::broadened(old, new);
+                reads = iam::only_reads(&broadened, new, old);
+            }
+            "k8s-role" => {
+                added = list(new, "grants")
                     .iter()
-                    .any(|g| !grant_covered(list(old, "grants"), g)) =>
-            {
-                broadened.push("grants".to_string());
+                    .filter(|g| !grant_covered(list(old, "grants"), g))
+                    .cloned()
+                    .collect();
+                if !added.is_empty() {
+                    broadened.push("grants".to_string());
+                }
+                reads = added.iter().all(|g| {
+                    matches!(g.split(' ').next(), Some("get" | "list" | "watch"))
+                        && !g.contains("secrets")
+                });
             }
             "container-security" => {
                 removed = list(old, "hardening")
@@ -413,9 +560,16 @@ pub fn judge(deltas: &mut [Delta]) {
             }
             _ => {}
         }
+        let access = match (broadened.is_empty(), reads) {
+            (true, _) => "",
+            (false, true) => "read",
+            (false, false) => "write",
+        };
         let attrs = &mut new.attrs;
         attrs.insert("new-risks".into(), Value::List(fresh));
         attrs.insert("broadened".into(), Value::List(broadened));
+        attrs.insert("added".into(), Value::List(added));
+        attrs.insert("added-access".into(), Value::Text(access.to_string()));
         attrs.insert("hardening-removed".into(), Value::List(removed));
     }
 }

@@ -74,6 +74,17 @@ fn template_actions_are_blanked_in_place() {
 }
 
 #[test]
+fn a_template_keeps_one_branch_of_each_if() {
+    let t = "spec:\n  {{- if .Values.host }}\n  hostNetwork: true\n  {{- else }}\n  hostNetwork: false\n  {{- end }}\n  containers: []\n";
+    let b = blank_template_actions(t);
+    assert_eq!(b.len(), t.len());
+    let doc = yaml::parse(&b).unwrap();
+    let spec = doc.get("spec").unwrap();
+    assert_eq!(spec.get("hostNetwork").and_then(Node::str), Some("true"));
+    assert!(spec.get("containers").is_some());
+}
+
+#[test]
 fn manifests_lists_and_yaml_of_no_concern() {
     let list = "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: Pod\n    metadata: {name: p}\n    spec:\n      hostPID: true\n      containers: [{name: c, securityContext: {privileged: true}}]\n";
     let f = facts(FileKind::InfraYaml, list);

@@ -371,6 +371,7 @@ pub const FACT_KINDS: [(&str, &[&str]); 22] = [
             "scope",
             "object",
             "grants",
+            "wildcard-grants",
             "risks",
             "privilege-verbs",
             "webhooks",

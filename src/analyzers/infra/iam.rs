@@ -726,10 +726,17 @@ pub fn granted_by(olds: &[Fact], n: &Fact) -> bool {
 /// Whether what a change added to a statement only reads: new actions that all read, and no
 /// new resource, principal or removed condition.
 pub fn only_reads(broadened: &[String], new: &Fact, old: &Fact) -> bool {
+    // (reading secrets or data is not a mere read: `secretsmanager:BatchGetSecretValue`)
+    let sensitive = |a: &str| {
+        let low = a.to_lowercase();
+        low.contains("secret")
+            || low.starts_with("ssm:getparameter")
+            || DATA_READ.iter().any(|d| glob(&low, &d.to_lowercase()))
+    };
     broadened.iter().all(|b| b == "actions")
         && beyond(list_attr(old, "actions"), list_attr(new, "actions"), true)
             .iter()
-            .all(|a| !is_write(a) || a.ends_with(":Describe*"))
+            .all(|a| (!is_write(a) || a.ends_with(":Describe*")) && !sensitive(a))
 }
 
 #[cfg(test)]

@@ -240,6 +240,16 @@ fn role(o: &Node, kind: &str) -> Fact {
     }
     let name = name_of(o);
     let mut attrs = rbac_attrs(o, kind, &name);
+    // the grants behind a wildcard risk, for its message
+    let wild: Vec<String> = grants
+        .iter()
+        .filter(|g| {
+            let (v, r) = g.split_once(' ').unwrap_or((g, ""));
+            v == "*" || r == "*" || r.ends_with("/*")
+        })
+        .cloned()
+        .collect();
+    attrs.insert("wildcard-grants".into(), Value::List(wild));
     attrs.insert("grants".into(), Value::List(grants));
     attrs.insert(
         "risks".into(),

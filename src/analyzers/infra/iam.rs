@@ -147,7 +147,6 @@ const UNSCOPABLE_WRITES: &[&str] = &[
     "xray:puttelemetryrecords",
     "ecr:getauthorizationtoken",
     "sts:getcalleridentity",
-    "ssm:updateinstanceinformation",
     "ssmmessages:*",
     "ec2messages:*",
     "ecs:discoverpollendpoint",
@@ -727,11 +726,13 @@ pub fn granted_by(olds: &[Fact], n: &Fact) -> bool {
 /// new resource, principal or removed condition.
 pub fn only_reads(broadened: &[String], new: &Fact, old: &Fact) -> bool {
     // (reading secrets or data is not a mere read: `secretsmanager:BatchGetSecretValue`)
+    let before = list_attr(old, "actions");
     let sensitive = |a: &str| {
         let low = a.to_lowercase();
         low.contains("secret")
-            || low.starts_with("ssm:getparameter")
-            || DATA_READ.iter().any(|d| glob(&low, &d.to_lowercase()))
+            || DATA_READ
+                .iter()
+                .any(|d| glob(&low, &d.to_lowercase()) && !covered(before, d, true))
     };
     broadened.iter().all(|b| b == "actions")
         && beyond(list_attr(old, "actions"), list_attr(new, "actions"), true)

@@ -140,8 +140,12 @@ const READ_VERBS: &[&str] = &[
 ];
 
 /// Write actions for which the AWS Service Authorization Reference lists no resource type:
-/// `Resource: "*"` is how they are granted, not a broad grant.
+/// `Resource: "*"` is how they are granted, not a broad grant. Also the SSM agent's own
+/// registration call, which AWS's managed `AmazonSSMManagedInstanceCore` grants on `*` and
+/// every instance template copies (a trial on real commits found it was noise on every
+/// template that adds an instance role).
 const UNSCOPABLE_WRITES: &[&str] = &[
+    "ssm:updateinstanceinformation",
     "cloudwatch:putmetricdata",
     "xray:puttracesegments",
     "xray:puttelemetryrecords",

@@ -260,3 +260,31 @@ fn a_provider_key_is_one_masked_finding_and_yaml_that_is_not_infrastructure_is_n
     assert_eq!(on_line_3.len(), 1, "one finding per secret: {on_line_3:?}");
     assert!(run.notifications().is_empty(), "{:?}", run.notifications());
 }
+
+#[test]
+fn a_scoped_policy_full_of_arns_and_account_ids_scans_clean_with_every_pack() {
+    let policy = r#"{
+  "Version": "2012-10-17",
+  "Statement": [
+    {"Sid": "Writer", "Effect": "Allow", "Action": ["s3:PutObject", "s3:GetObject"],
+     "Resource": ["arn:aws:s3:::uploads-123456789012/*", "arn:aws:s3:::uploads-123456789012"]},
+    {"Effect": "Allow", "Action": "kms:Decrypt",
+     "Resource": "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"}
+  ]
+}
+"#;
+    let tf = r#"resource "aws_iam_role" "app" {
+  assume_role_policy = jsonencode({
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { AWS = "arn:aws:iam::123456789012:role/ci" } }]
+  })
+}
+"#;
+    let r = change(
+        &[],
+        &[
+            ("infra/policy.json", Some(policy)),
+            ("infra/role.tf", Some(tf)),
+        ],
+    );
+    assert_eq!(r.change_findings(&[]), vec![]);
+}

@@ -263,6 +263,13 @@ impl<'r> Engine<'r> {
             .filter(|(_, r)| matches!(r.matcher, Matcher::Fact(_)) && self.selected(r))
             .map(|(i, _)| i)
             .collect();
+        // The JSON and YAML files whose content is infrastructure code (a policy, a template, a
+        // manifest), and every Terraform and compose file.
+        let infrastructure: std::collections::HashSet<String> = file_facts
+            .iter()
+            .filter(|ff| ff.kind.role() == crate::analyzers::Role::Infra && !ff.deltas.is_empty())
+            .map(|ff| ff.path.clone())
+            .collect();
         if !file_facts.is_empty() && !fact_rules.is_empty() {
             // Lockfiles the change left alone, read for what they resolve.
             let context: Vec<facts::FileFacts> = changes
@@ -292,6 +299,14 @@ impl<'r> Engine<'r> {
             .filter(|r| r.tags.iter().any(|t| t == "generic"))
             .map(|r| r.id.as_str())
             .collect();
+        let identifiers: std::collections::HashSet<&str> = self
+            .rules
+            .rules
+            .iter()
+            .filter(|r| r.tags.iter().any(|t| t == "identifier"))
+            .map(|r| r.id.as_str())
+            .collect();
+        policy::no_identifier_notes_in_infrastructure(&mut findings, &identifiers, &infrastructure);
         policy::one_finding_per_secret(&mut findings, &generic);
         let secret_digests = secret_values.iter().map(|v| semantics::digest(v)).collect();
         policy::mask_every_occurrence(&mut findings, secret_values);

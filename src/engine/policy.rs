@@ -73,6 +73,26 @@ pub fn apply_test_path_policy(opts: &ScanOptions, findings: &mut Vec<Finding>) {
     }
 }
 
+/// ARNs, account ids and bucket names are what infrastructure code is made of (a scoped
+/// policy names its bucket and its key): the secrets pack's identifier notes are for code, not
+/// for Terraform, CloudFormation, Kubernetes, compose or policy files, where they would flag
+/// every line.
+pub fn no_identifier_notes_in_infrastructure(
+    findings: &mut Vec<Finding>,
+    identifiers: &std::collections::HashSet<&str>,
+    infrastructure: &std::collections::HashSet<String>,
+) {
+    use crate::analyzers::FileKind;
+    findings.retain(|f| {
+        let infra = infrastructure.contains(&f.path)
+            || matches!(
+                FileKind::of(&f.path),
+                Some(FileKind::Terraform | FileKind::Compose)
+            );
+        !(identifiers.contains(f.rule_id.as_str()) && infra)
+    });
+}
+
 /// Where two secret findings overlap (a provider rule and a generic rule on the same token),
 /// keep only the more specific one: a provider rule over one tagged `generic`, then the higher
 /// confidence, then the longer match. A finding of another pack that holds a secret (the

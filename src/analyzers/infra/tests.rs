@@ -145,3 +145,27 @@ fn grants_are_covered_by_wildcards() {
     ));
     assert!(!grant_covered(&named, "get secrets"));
 }
+
+#[test]
+fn every_truncation_of_each_format_is_facts_or_an_error_never_a_panic() {
+    let tf = "provider \"aws\" {\n  secret_key = \"x\"\n}\nresource \"aws_iam_policy\" \"p\" {\n  policy = <<EOF\n{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"*\"}]}\nEOF\n}\ndata \"aws_iam_policy_document\" \"d\" {\n  statement {\n    actions = [\"iam:PassRole\"]\n    principals {\n      type = \"AWS\"\n      identifiers = [\"*\"]\n    }\n  }\n}\n";
+    let cfn = "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      ManagedPolicyArns: [!Sub \"arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess\"]\n      Policies:\n        - PolicyName: !Join ['', [a, !Ref B]]\n          PolicyDocument:\n            Statement: [{Effect: Allow, Action: 's3:*', Resource: '*'}]\n";
+    let k8s = "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostPID: true\n  containers:\n    - name: c\n      securityContext: {privileged: true, capabilities: {add: [SYS_ADMIN]}}\n---\nkind: ClusterRoleBinding\napiVersion: rbac.authorization.k8s.io/v1\nmetadata:\n  name: {{ .Release.Name }}\nroleRef: {kind: ClusterRole, name: cluster-admin}\n";
+    let json = "{\"Statement\": [{\"Effect\": \"Allow\", \"Action\": [\"s3:*\"], \"Resource\": \"*\", \"Condition\": {\"Bool\": {\"aws:SecureTransport\": \"true\"}}}]}";
+    let compose = "services:\n  a:\n    privileged: true\n    volumes: [\"/var/run/docker.sock:/var/run/docker.sock\"]\n    cap_add: [NET_ADMIN]\n";
+    for (kind, text) in [
+        (FileKind::Terraform, tf),
+        (FileKind::InfraYaml, cfn),
+        (FileKind::InfraYaml, k8s),
+        (FileKind::InfraJson, json),
+        (FileKind::Compose, compose),
+    ] {
+        for end in (0..=text.len()).filter(|&e| text.is_char_boundary(e)) {
+            if let Ok(facts) = extract(kind, &text[..end]) {
+                for f in facts {
+                    assert!(f.span.0 <= f.span.1 && f.span.1 <= end, "{kind:?} {end}");
+                }
+            }
+        }
+    }
+}

@@ -288,3 +288,21 @@ fn a_scoped_policy_full_of_arns_and_account_ids_scans_clean_with_every_pack() {
     );
     assert_eq!(r.change_findings(&[]), vec![]);
 }
+
+#[test]
+fn diffward_toml_names_manifests_whose_names_do_not_say() {
+    let binding = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: ci\nroleRef:\n  kind: ClusterRole\n  name: cluster-admin\nsubjects:\n  - kind: ServiceAccount\n    name: ci\n    namespace: build\n";
+    let r = change(&[], &[("deploy/rbac.tpl", Some(binding))]);
+    assert_eq!(findings(&r), vec![], "a .tpl file is not read by default");
+    let r = change(
+        &[(
+            "diffward.toml",
+            "[infra]\nkubernetes = [\"deploy/*.tpl\"]\n",
+        )],
+        &[("deploy/rbac.tpl", Some(binding))],
+    );
+    assert_eq!(
+        findings(&r),
+        vec![at("k8s-cluster-admin-binding", "deploy/rbac.tpl", 7)]
+    );
+}

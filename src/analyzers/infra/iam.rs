@@ -744,6 +744,39 @@ pub fn only_reads(broadened: &[String], new: &Fact, old: &Fact) -> bool {
             .all(|a| (!is_write(a) || a.ends_with(":Describe*")) && !sensitive(a))
 }
 
+/// Whether what a change added to a statement is more of what it did, where it did it: only
+/// actions, of services the statement already wrote to, on resources it already named (none of
+/// them `*`) or under its condition. `s3:PutObjectTagging` next to `s3:PutObject` on one
+/// bucket.
+pub fn same_kind_where_it_was(broadened: &[String], new: &Fact, old: &Fact) -> bool {
+    // (the services it already *wrote* to: a write added to a read-only statement is new)
+    let services: Vec<String> = list_attr(old, "actions")
+        .iter()
+        .filter(|a| is_write(a))
+        .filter_map(|a| a.split_once(':').map(|(s, _)| s.to_lowercase()))
+        .collect();
+    let scoped =
+        !list_attr(new, "resources").iter().any(|r| r == "*") || !new.text("condition").is_empty();
+    broadened.iter().all(|b| b == "actions")
+        && scoped
+        && beyond(list_attr(old, "actions"), list_attr(new, "actions"), true)
+            .iter()
+            .all(|a| {
+                let low = a.to_lowercase();
+                // (destroying, or handing the resource to others, is not more of the same)
+                let grave = ["delete", "remove", "terminate", "destroy"]
+                    .iter()
+                    .any(|v| low.split_once(':').is_some_and(|(_, x)| x.starts_with(v)))
+                    || ["policy", "permission", "acl", "grant", "share"]
+                        .iter()
+                        .any(|w| low.contains(w));
+                a.split_once(':')
+                    .is_some_and(|(s, v)| services.contains(&s.to_lowercase()) && !v.contains('*'))
+                    && !low.starts_with("iam:")
+                    && !grave
+            })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

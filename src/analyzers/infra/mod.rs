@@ -528,10 +528,12 @@ pub fn judge(deltas: &mut [Delta]) {
         let mut removed = Vec::new();
         let mut added = Vec::new();
         let mut reads = false;
+        let mut alike = false;
         match new.kind {
             "policy-statement" => {
                 (broadened, added) = iam::broadened(old, new);
                 reads = iam::only_reads(&broadened, new, old);
+                alike = iam::same_kind_where_it_was(&broadened, new, old);
             }
             "k8s-role" => {
                 added = list(new, "grants")
@@ -560,10 +562,11 @@ pub fn judge(deltas: &mut [Delta]) {
             }
             _ => {}
         }
-        let access = match (broadened.is_empty(), reads) {
-            (true, _) => "",
-            (false, true) => "read",
-            (false, false) => "write",
+        let access = match (broadened.is_empty(), reads, alike) {
+            (true, _, _) => "",
+            (false, true, _) => "read",
+            (false, false, true) => "scoped-write",
+            (false, false, false) => "write",
         };
         let attrs = &mut new.attrs;
         attrs.insert("new-risks".into(), Value::List(fresh));

@@ -306,3 +306,26 @@ fn diffward_toml_names_manifests_whose_names_do_not_say() {
         vec![at("k8s-cluster-admin-binding", "deploy/rbac.tpl", 7)]
     );
 }
+
+#[test]
+fn a_role_renamed_and_moved_to_another_template_reports_nothing() {
+    let role = |id: &str| {
+        format!(
+            "Resources:\n  {id}:\n    Type: AWS::IAM::Role\n    Properties:\n      Policies:\n        - PolicyName: autoscaling\n          PolicyDocument:\n            Statement:\n              - Effect: Allow\n                Action: [ecs:UpdateService, ecs:DescribeServices]\n                Resource: \"*\"\n"
+        )
+    };
+    let r = change(
+        &[("services/web.yaml", &role("AutoScalingRole"))],
+        &[
+            ("services/web.yaml", Some("Resources: {}\n")),
+            ("infra/cluster.yaml", Some(&role("ServiceAutoScalingRole"))),
+        ],
+    );
+    assert_eq!(findings(&r), vec![]);
+    // renamed in place
+    let r = change(
+        &[("stack.yaml", &role("AutoScalingRole"))],
+        &[("stack.yaml", Some(&role("ServiceAutoScalingRole")))],
+    );
+    assert_eq!(findings(&r), vec![]);
+}

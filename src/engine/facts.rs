@@ -221,7 +221,18 @@ fn join_moved(deltas: &mut Vec<FileDelta<'_>>) {
         return;
     }
     let mut taken = vec![false; deltas.len()];
-    for same in [true, false] {
+    // 0: the same object, as it was, in another file; 1: the same object, changed, in another
+    // file; 2: a policy statement granting exactly what one removed granted, under another
+    // name (a role renamed, or moved and renamed), in any file.
+    let same_grants = |o: &Fact, n: &Fact| {
+        o.kind == "policy-statement"
+            && o.kind == n.kind
+            && o.attrs.len() == n.attrs.len()
+            && o.attrs
+                .iter()
+                .all(|(k, v)| k == "policy" || n.attrs.get(k) == Some(v))
+    };
+    for pass in 0..3 {
         for j in 0..deltas.len() {
             if !infra(&deltas[j]) || deltas[j].delta.kind != DeltaKind::Added {
                 continue;
@@ -229,7 +240,7 @@ fn join_moved(deltas: &mut Vec<FileDelta<'_>>) {
             let Some(n) = deltas[j].delta.new.clone() else {
                 continue;
             };
-            if !same
+            if pass == 1
                 && n.key
                     .first()
                     .is_none_or(|k| k.is_empty() || k == "the policy")
@@ -238,20 +249,22 @@ fn join_moved(deltas: &mut Vec<FileDelta<'_>>) {
             }
             let found = removed.iter().copied().find(|&i| {
                 let o = deltas[i].delta.old.as_ref();
+                let other_file = deltas[i].file.index != deltas[j].file.index;
                 !taken[i]
-                    && deltas[i].file.index != deltas[j].file.index
-                    && o.is_some_and(|o| {
-                        o.kind == n.kind && o.key == n.key && (!same || o.attrs == n.attrs)
+                    && o.is_some_and(|o| match pass {
+                        0 => other_file && o.kind == n.kind && o.key == n.key && o.attrs == n.attrs,
+                        1 => other_file && o.kind == n.kind && o.key == n.key,
+                        _ => same_grants(o, &n),
                     })
             });
             let Some(i) = found else { continue };
             taken[i] = true;
             let old = deltas[i].delta.old.clone();
             let d = &mut deltas[j];
-            d.delta.kind = if same {
-                DeltaKind::Unchanged
-            } else {
+            d.delta.kind = if pass == 1 {
                 DeltaKind::Changed
+            } else {
+                DeltaKind::Unchanged
             };
             d.delta.old = old;
             d.moved = true;

@@ -191,6 +191,33 @@ fn resource(b: &Block, address: &str, text: &str) -> Vec<Fact> {
             };
             out.extend(gcp_grant(address, scope, b, head));
         }
+        // a dataset's `access` blocks grant roles too, `special_group` to everyone
+        "google_bigquery_dataset" => {
+            for (i, a) in b.blocks("access").enumerate() {
+                let group = str_of(a.attr("special_group"));
+                let member = str_of(a.attr("iam_member"));
+                let public = [group.as_str(), member.as_str()]
+                    .iter()
+                    .find(|m| matches!(**m, "allUsers" | "allAuthenticatedUsers"))
+                    .map(|m| m.to_string());
+                let Some(who) = public else { continue };
+                let mut attrs = text_attrs(&[
+                    ("provider", "gcp"),
+                    ("role", &str_of(a.attr("role"))),
+                    ("scope", "resource"),
+                    ("resource", address),
+                ]);
+                attrs.insert("members".into(), Value::List(vec![who]));
+                attrs.insert("risks".into(), Value::List(vec!["public".into()]));
+                out.push(Fact {
+                    kind: "cloud-grant",
+                    key: vec![format!("{address}.access[{i}]")],
+                    attrs,
+                    span: a.span,
+                    related: Vec::new(),
+                });
+            }
+        }
         "azurerm_role_assignment" => {
             let role = match (b.attr("role_definition_name"), b.attr("role_definition_id")) {
                 (Some(n), _) => n.str().unwrap_or_default().to_string(),

@@ -31,6 +31,7 @@ if ! [ -x /usr/bin/time ]; then
     || echo "WARNING: /usr/bin/time missing and could not be installed; run.sh needs it" >&2
 fi
 
+export SEMGREP_ENABLE_VERSION_CHECK=0 SEMGREP_SEND_METRICS=off
 echo "versions:"
 for t in semgrep ast-grep detect-secrets zizmor; do
   [ -x "$venv/bin/$t" ] && printf '  %s %s\n' "$t" "$("$venv/bin/$t" --version 2>&1 | head -1)"

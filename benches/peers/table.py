@@ -55,8 +55,8 @@ def main() -> int:
             bad = sorted({r["rc"] for r in rs.values() if r.get("rc") not in ("0", None)})
             note = f" (exit {','.join(bad)})" if bad else ""
             print(
-                f"| {tool}{note} | {statistics.median(walls):.2f} | "
-                f"{min(walls):.2f}–{max(walls):.2f} | {statistics.median(cpus):.2f} | "
+                f"| {tool}{note} | {statistics.median(walls):.3f} | "
+                f"{min(walls):.3f}–{max(walls):.3f} | {statistics.median(cpus):.2f} | "
                 f"{peak:.0f} | {ratio} | {len(walls)} |"
             )
         print()

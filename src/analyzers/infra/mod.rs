@@ -33,14 +33,20 @@
 //!   `admin` and gained a `Sid` reports nothing.
 //! - **Deltas are judged here** (`judge`): `broadened` (for a policy statement: `actions`,
 //!   `resources`, `principals`, `condition` removed, `effect` Deny → Allow, compared as IAM
-//!   matches them; for a Kubernetes role: `grants`), `new-risks` (risks the old side did not
-//!   have, so a broadening that a risk rule already reports is not reported twice) and
-//!   `hardening-removed` (a container's `runAsNonRoot`, `readOnlyRootFilesystem`, … gone).
+//!   matches them, a value computed elsewhere never counting; for a Kubernetes role:
+//!   `grants`), `added` (what exactly), `added-access` (`read`, `scoped-write`: more of the
+//!   writes it made on the resources it named, or `write`), `new-risks` (risks the old side did
+//!   not have, so a broadening that a risk rule already reports is not reported twice) and
+//!   `hardening-removed` (a container's `runAsNonRoot`, `readOnlyRootFilesystem`, … gone). A
+//!   statement whose every grant an old statement of its policy made (a split, a merge, an
+//!   action moved between statements) becomes `unchanged`.
 //! - **Identity** is what the object is called where it is deployed: a Terraform address, a
-//!   CloudFormation logical id and property path, a Kubernetes kind and name, a compose
-//!   service; a policy statement adds its `Sid` (statements without one pair by content, then
-//!   in order). The engine joins these facts across the files of a change, so an object moved
-//!   to another file reports nothing.
+//!   CloudFormation logical id and property path, a Kubernetes name, a compose service; a
+//!   policy statement adds its `Sid`. Statements without one (`delta`) pair identical first,
+//!   then with the old statement most like them, never by position. The engine joins these
+//!   facts across the files of a change (`engine/facts.rs::join_moved`), so an object moved to
+//!   another file reports nothing, nor does a statement granting exactly what a removed one
+//!   granted under another name.
 //! - **Which files.** By name first; content decides: a JSON or YAML file is a policy when it
 //!   has a `Statement`, a template when it has `AWSTemplateFormatVersion` or resources of an
 //!   `AWS::` type, a manifest when its documents have `apiVersion` and `kind`. A file that

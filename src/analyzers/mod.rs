@@ -32,8 +32,10 @@
 //!   line and column).
 //! - **A fact** has a kind (`dependency`, `package-index`, `install-script`, `locked-package`,
 //!   `lockfile`, `override`, `hash-pinning`; for workflows `job-permission`, `permissions`,
-//!   `trigger`, `action-use`, `expression`, `workflow-risk`, see `actions/`; next
-//!   `policy-statement`, `role-binding`, …), a line-free **key** that is its identity
+//!   `trigger`, `action-use`, `expression`, `workflow-risk`, see `actions/`; for
+//!   infrastructure code `policy-statement`, `managed-policy`, `cloud-grant`, `cloud-role`,
+//!   `static-credential`, `k8s-role`, `role-binding`, `pod-security`, `container-security`,
+//!   see `infra/`), a line-free **key** that is its identity
 //!   (`[npm, lodash]`, `[npm, node_modules/a/node_modules/b]`, `[job build, contents]`),
 //!   attributes (strings, or lists of strings), a primary byte span (the name or key in the
 //!   file) and related spans (the block that gives it its value).
@@ -43,9 +45,9 @@
 //!   re-sorted or re-indented file, is `unchanged`. A key repeated on a side (one package in
 //!   two groups) pairs identical facts first, then the same section, then in order. The
 //!   presence of a lockfile is joined over the whole change by (ecosystem, folder), so
-//!   trading one lockfile for another in a folder removes nothing; facts whose identity is not
-//!   tied to a path (a Terraform address, a Kubernetes kind/namespace/name) will be joined the
-//!   same way.
+//!   trading one lockfile for another in a folder removes nothing; infrastructure facts, whose
+//!   identity is not tied to a path (a Terraform address, a Kubernetes name), are joined
+//!   across the files of the change the same way (`engine/facts.rs::join_moved`).
 //! - **Lockfiles in proportion to the change** (`lockfiles/blocks.rs`): both sides are cut
 //!   into the entry blocks their package manager writes; blocks with the same text on both
 //!   sides are unchanged entries and are not parsed; the rest are parsed by the format's own

@@ -123,6 +123,14 @@ impl Fact {
             _ => "",
         }
     }
+
+    /// A list attribute's items (none when the fact has no such list).
+    pub fn list(&self, attr: &str) -> &[String] {
+        match self.attrs.get(attr) {
+            Some(Value::List(l)) => l,
+            _ => &[],
+        }
+    }
 }
 
 /// The facts of one side of a structured file; an error (for a notification) when it does not

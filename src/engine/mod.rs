@@ -292,22 +292,20 @@ impl<'r> Engine<'r> {
         let (mut findings, allowed) = semantics::resolve(self.rules, candidates);
         stats.allowed_by_comment = allowed;
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-        let generic: std::collections::HashSet<&str> = self
-            .rules
-            .rules
-            .iter()
-            .filter(|r| r.tags.iter().any(|t| t == "generic"))
-            .map(|r| r.id.as_str())
-            .collect();
-        let identifiers: std::collections::HashSet<&str> = self
-            .rules
-            .rules
-            .iter()
-            .filter(|r| r.tags.iter().any(|t| t == "identifier"))
-            .map(|r| r.id.as_str())
-            .collect();
-        policy::no_identifier_notes_in_infrastructure(&mut findings, &identifiers, &infrastructure);
-        policy::one_finding_per_secret(&mut findings, &generic);
+        let tagged = |tag: &str| -> std::collections::HashSet<&str> {
+            self.rules
+                .rules
+                .iter()
+                .filter(|r| r.tags.iter().any(|t| t == tag))
+                .map(|r| r.id.as_str())
+                .collect()
+        };
+        policy::no_identifier_notes_in_infrastructure(
+            &mut findings,
+            &tagged("identifier"),
+            &infrastructure,
+        );
+        policy::one_finding_per_secret(&mut findings, &tagged("generic"));
         let secret_digests = secret_values.iter().map(|v| semantics::digest(v)).collect();
         policy::mask_every_occurrence(&mut findings, secret_values);
         policy::apply_test_path_policy(&self.opts, &mut findings);

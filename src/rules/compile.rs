@@ -167,6 +167,38 @@ impl FactMatcher {
     }
 }
 
+/// What `analyzers::infra::judge` sets on a changed infrastructure fact, whatever its kind.
+const CHANGE_JUDGEMENTS: [&str; 5] = [
+    "new-risks",
+    "broadened",
+    "added",
+    "added-access",
+    "hardening-removed",
+];
+
+/// The infrastructure fact kinds (`analyzers/infra`), which all have `CHANGE_JUDGEMENTS`.
+const INFRA_KINDS: [&str; 9] = [
+    "policy-statement",
+    "managed-policy",
+    "cloud-grant",
+    "cloud-role",
+    "static-credential",
+    "k8s-role",
+    "role-binding",
+    "pod-security",
+    "container-security",
+];
+
+/// The attributes of a fact kind: its own, and the change judgements of an infrastructure
+/// kind.
+fn attributes_of(kind: &str, own: &[&'static str]) -> Vec<&'static str> {
+    let mut all = own.to_vec();
+    if INFRA_KINDS.contains(&kind) {
+        all.extend(CHANGE_JUDGEMENTS);
+    }
+    all
+}
+
 /// The fact kinds rules may select, and their attributes (`analyzers` documents each).
 pub const FACT_KINDS: [(&str, &[&str]); 22] = [
     (
@@ -272,8 +304,7 @@ pub const FACT_KINDS: [(&str, &[&str]); 22] = [
             "risk", "job", "step", "detail", "how", "triggers", "uploads", "jobs", "widening",
         ],
     ),
-    // infrastructure (`analyzers/infra`); each also has `new-risks`, `broadened` and
-    // `hardening-removed`, set on a changed fact
+    // infrastructure (`analyzers/infra`); each also has the `CHANGE_JUDGEMENTS`
     (
         "policy-statement",
         &[
@@ -294,26 +325,9 @@ pub const FACT_KINDS: [(&str, &[&str]); 22] = [
             "writes",
             "reads",
             "credential-actions",
-            "new-risks",
-            "broadened",
-            "added",
-            "added-access",
-            "hardening-removed",
         ],
     ),
-    (
-        "managed-policy",
-        &[
-            "policy",
-            "resource",
-            "risks",
-            "new-risks",
-            "broadened",
-            "added",
-            "added-access",
-            "hardening-removed",
-        ],
-    ),
+    ("managed-policy", &["policy", "resource", "risks"]),
     (
         "cloud-grant",
         &[
@@ -324,43 +338,15 @@ pub const FACT_KINDS: [(&str, &[&str]); 22] = [
             "resource",
             "members",
             "risks",
-            "new-risks",
-            "broadened",
-            "added",
-            "added-access",
-            "hardening-removed",
         ],
     ),
     (
         "cloud-role",
-        &[
-            "provider",
-            "role",
-            "scope",
-            "resource",
-            "actions",
-            "risks",
-            "new-risks",
-            "broadened",
-            "added",
-            "added-access",
-            "hardening-removed",
-        ],
+        &["provider", "role", "scope", "resource", "actions", "risks"],
     ),
     (
         "static-credential",
-        &[
-            "what",
-            "resource",
-            "attribute",
-            "literal",
-            "risks",
-            "new-risks",
-            "broadened",
-            "added",
-            "added-access",
-            "hardening-removed",
-        ],
+        &["what", "resource", "attribute", "literal", "risks"],
     ),
     (
         "k8s-role",
@@ -375,11 +361,6 @@ pub const FACT_KINDS: [(&str, &[&str]); 22] = [
             "risks",
             "privilege-verbs",
             "webhooks",
-            "new-risks",
-            "broadened",
-            "added",
-            "added-access",
-            "hardening-removed",
         ],
     ),
     (
@@ -394,11 +375,6 @@ pub const FACT_KINDS: [(&str, &[&str]); 22] = [
             "object",
             "subjects",
             "risks",
-            "new-risks",
-            "broadened",
-            "added",
-            "added-access",
-            "hardening-removed",
         ],
     ),
     (
@@ -411,11 +387,6 @@ pub const FACT_KINDS: [(&str, &[&str]); 22] = [
             "risks",
             "host-paths",
             "namespaces",
-            "new-risks",
-            "broadened",
-            "added",
-            "added-access",
-            "hardening-removed",
         ],
     ),
     (
@@ -429,18 +400,13 @@ pub const FACT_KINDS: [(&str, &[&str]); 22] = [
             "capabilities",
             "hardening",
             "host-paths",
-            "new-risks",
-            "broadened",
-            "added",
-            "added-access",
-            "hardening-removed",
         ],
     ),
 ];
 
 fn compile_fact(f: &super::schema::RawFact, raw: &RawRule) -> Result<Matcher, CompileError> {
     use crate::analyzers::DeltaKind;
-    let Some((kind, attrs)) = FACT_KINDS.iter().find(|(k, _)| *k == f.kind) else {
+    let Some((kind, own)) = FACT_KINDS.iter().find(|(k, _)| *k == f.kind) else {
         return Err(
             CompileError::new("fact", format!("unknown fact kind `{}`", f.kind))
                 .at_path(&["kind"])
@@ -450,6 +416,7 @@ fn compile_fact(f: &super::schema::RawFact, raw: &RawRule) -> Result<Matcher, Co
                 )),
         );
     };
+    let attrs = attributes_of(kind, own);
     if raw.diff != DiffMode::Added || raw.count.is_some() {
         return Err(CompileError::new(
             "diff",

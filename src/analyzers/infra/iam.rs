@@ -39,23 +39,23 @@ const SENSITIVE_SERVICES: &[&str] = &[
 /// Actions that let their holder grant itself more than the statement says (on a broad
 /// resource).
 const ESCALATION: &[&str] = &[
-    "iam:passrole",
-    "iam:createpolicyversion",
-    "iam:setdefaultpolicyversion",
-    "iam:createaccesskey",
-    "iam:createloginprofile",
-    "iam:updateloginprofile",
-    "iam:attachuserpolicy",
-    "iam:attachgrouppolicy",
-    "iam:attachrolepolicy",
-    "iam:putuserpolicy",
-    "iam:putgrouppolicy",
-    "iam:putrolepolicy",
-    "iam:addusertogroup",
-    "iam:updateassumerolepolicy",
-    "sts:assumerole",
-    "lambda:updatefunctioncode",
-    "glue:updatedevendpoint",
+    "iam:PassRole",
+    "iam:CreatePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+    "iam:CreateAccessKey",
+    "iam:CreateLoginProfile",
+    "iam:UpdateLoginProfile",
+    "iam:AttachUserPolicy",
+    "iam:AttachGroupPolicy",
+    "iam:AttachRolePolicy",
+    "iam:PutUserPolicy",
+    "iam:PutGroupPolicy",
+    "iam:PutRolePolicy",
+    "iam:AddUserToGroup",
+    "iam:UpdateAssumeRolePolicy",
+    "sts:AssumeRole",
+    "lambda:UpdateFunctionCode",
+    "glue:UpdateDevEndpoint",
 ];
 
 /// Read actions whose grant on every resource reads the account's data and secrets, and
@@ -417,8 +417,10 @@ fn judge(s: &Statement) -> Judged {
             }
             if broad && !every {
                 for e in ESCALATION {
-                    if glob(&low, e) && !j.escalation.iter().any(|x| x.eq_ignore_ascii_case(e)) {
-                        j.escalation.push(canonical(e));
+                    if glob(&low, &e.to_lowercase())
+                        && !j.escalation.iter().any(|x| x.eq_ignore_ascii_case(e))
+                    {
+                        j.escalation.push(e.to_string());
                     }
                 }
             }
@@ -476,33 +478,6 @@ fn judge(s: &Statement) -> Judged {
         j.risks.push("public");
     }
     j
-}
-
-/// `iam:passrole` as AWS documents it: `iam:PassRole`.
-fn canonical(action: &str) -> String {
-    const NAMES: &[&str] = &[
-        "iam:PassRole",
-        "iam:CreatePolicyVersion",
-        "iam:SetDefaultPolicyVersion",
-        "iam:CreateAccessKey",
-        "iam:CreateLoginProfile",
-        "iam:UpdateLoginProfile",
-        "iam:AttachUserPolicy",
-        "iam:AttachGroupPolicy",
-        "iam:AttachRolePolicy",
-        "iam:PutUserPolicy",
-        "iam:PutGroupPolicy",
-        "iam:PutRolePolicy",
-        "iam:AddUserToGroup",
-        "iam:UpdateAssumeRolePolicy",
-        "sts:AssumeRole",
-        "lambda:UpdateFunctionCode",
-        "glue:UpdateDevEndpoint",
-    ];
-    NAMES
-        .iter()
-        .find(|n| n.eq_ignore_ascii_case(action))
-        .map_or(action.to_string(), |n| n.to_string())
 }
 
 /// At most `n` items, then "and K more".
@@ -580,13 +555,6 @@ pub fn fact(policy: &str, format: &str, s: Statement) -> Fact {
     }
 }
 
-fn list_attr<'f>(f: &'f Fact, k: &str) -> &'f [String] {
-    match f.attrs.get(k) {
-        Some(Value::List(l)) => l,
-        _ => &[],
-    }
-}
-
 /// A value Terraform or CloudFormation computes (`var.x`, `local.name`, `${AWS::Partition}`
 /// alone): unknown here, so never a broadening by itself.
 fn unresolved(v: &str) -> bool {
@@ -654,7 +622,7 @@ pub fn broadened(old: &Fact, new: &Fact) -> (Vec<String>, Vec<String>) {
         return (vec!["effect".to_string()], vec!["Deny → Allow".to_string()]);
     }
     let widened = |attr: &str, not_attr: &str, fold: bool, added: &mut Vec<String>| {
-        let (o, n) = (list_attr(old, attr), list_attr(new, attr));
+        let (o, n) = (old.list(attr), new.list(attr));
         let more = match (old.text(not_attr) == "true", new.text(not_attr) == "true") {
             (false, false) => beyond(o, n, fold),
             // every action but fewer than before: what is no longer excepted
@@ -671,11 +639,7 @@ pub fn broadened(old: &Fact, new: &Fact) -> (Vec<String>, Vec<String>) {
     if widened("resources", "not-resource", false, &mut added) {
         out.push("resources".to_string());
     }
-    let more = beyond(
-        list_attr(old, "principals"),
-        list_attr(new, "principals"),
-        false,
-    );
+    let more = beyond(old.list("principals"), new.list("principals"), false);
     if !more.is_empty() {
         out.push("principals".to_string());
         added.extend(more);
@@ -697,27 +661,22 @@ pub fn granted_by(olds: &[Fact], n: &Fact) -> bool {
     if n.text("not-action") == "true" || n.text("not-resource") == "true" {
         return false;
     }
-    let resources = list_attr(n, "resources");
+    let resources = n.list("resources");
     let one = |a: &String, r: Option<&String>| {
         olds.iter().any(|o| {
             o.text("effect").eq_ignore_ascii_case("allow")
                 && o.text("not-action") != "true"
                 && o.text("not-resource") != "true"
                 && (o.text("condition").is_empty() || o.text("condition") == n.text("condition"))
-                && beyond(list_attr(o, "actions"), std::slice::from_ref(a), true).is_empty()
+                && beyond(o.list("actions"), std::slice::from_ref(a), true).is_empty()
                 && r.is_none_or(|r| {
-                    beyond(list_attr(o, "resources"), std::slice::from_ref(r), false).is_empty()
+                    beyond(o.list("resources"), std::slice::from_ref(r), false).is_empty()
                 })
-                && beyond(
-                    list_attr(o, "principals"),
-                    list_attr(n, "principals"),
-                    false,
-                )
-                .is_empty()
+                && beyond(o.list("principals"), n.list("principals"), false).is_empty()
         })
     };
-    !list_attr(n, "actions").is_empty()
-        && list_attr(n, "actions").iter().all(|a| {
+    !n.list("actions").is_empty()
+        && n.list("actions").iter().all(|a| {
             if resources.is_empty() {
                 one(a, None)
             } else {
@@ -730,7 +689,7 @@ pub fn granted_by(olds: &[Fact], n: &Fact) -> bool {
 /// new resource, principal or removed condition.
 pub fn only_reads(broadened: &[String], new: &Fact, old: &Fact) -> bool {
     // (reading secrets or data is not a mere read: `secretsmanager:BatchGetSecretValue`)
-    let before = list_attr(old, "actions");
+    let before = old.list("actions");
     let sensitive = |a: &str| {
         let low = a.to_lowercase();
         low.contains("secret")
@@ -739,7 +698,7 @@ pub fn only_reads(broadened: &[String], new: &Fact, old: &Fact) -> bool {
                 .any(|d| glob(&low, &d.to_lowercase()) && !covered(before, d, true))
     };
     broadened.iter().all(|b| b == "actions")
-        && beyond(list_attr(old, "actions"), list_attr(new, "actions"), true)
+        && beyond(old.list("actions"), new.list("actions"), true)
             .iter()
             .all(|a| (!is_write(a) || a.ends_with(":Describe*")) && !sensitive(a))
 }
@@ -750,16 +709,17 @@ pub fn only_reads(broadened: &[String], new: &Fact, old: &Fact) -> bool {
 /// bucket.
 pub fn same_kind_where_it_was(broadened: &[String], new: &Fact, old: &Fact) -> bool {
     // (the services it already *wrote* to: a write added to a read-only statement is new)
-    let services: Vec<String> = list_attr(old, "actions")
+    let services: Vec<String> = old
+        .list("actions")
         .iter()
         .filter(|a| is_write(a))
         .filter_map(|a| a.split_once(':').map(|(s, _)| s.to_lowercase()))
         .collect();
     let scoped =
-        !list_attr(new, "resources").iter().any(|r| r == "*") || !new.text("condition").is_empty();
+        !new.list("resources").iter().any(|r| r == "*") || !new.text("condition").is_empty();
     broadened.iter().all(|b| b == "actions")
         && scoped
-        && beyond(list_attr(old, "actions"), list_attr(new, "actions"), true)
+        && beyond(old.list("actions"), new.list("actions"), true)
             .iter()
             .all(|a| {
                 let low = a.to_lowercase();
@@ -792,7 +752,7 @@ mod tests {
     }
 
     fn risks(s: Statement) -> Vec<String> {
-        list_attr(&fact("p", "json", s), "risks").to_vec()
+        fact("p", "json", s).list("risks").to_vec()
     }
 
     #[test]

@@ -73,7 +73,7 @@ pub fn facts(docs: &[Node]) -> Vec<Fact> {
         let kind = o.get("kind").and_then(Node::str).unwrap_or_default();
         if matches!(kind, "Role" | "ClusterRole") {
             let f = role(o, kind);
-            if list(&f, "risks").iter().any(|r| r == "wildcard") {
+            if f.list("risks").iter().any(|r| r == "wildcard") {
                 wildcard_roles.insert(f.text("name").to_string());
             }
             out.push(f);
@@ -91,13 +91,6 @@ pub fn facts(docs: &[Node]) -> Vec<Fact> {
         }
     }
     out
-}
-
-fn list<'f>(f: &'f Fact, k: &str) -> &'f [String] {
-    match f.attrs.get(k) {
-        Some(Value::List(l)) => l,
-        _ => &[],
-    }
 }
 
 fn meta<'n>(o: &'n Node, key: &str) -> Option<&'n Node> {
@@ -510,15 +503,5 @@ fn container(object: &str, kind: &str, workload: &str, c: &Node, pod: Option<&No
         attrs,
         span: c.get("name").map_or(c.span, |n| n.span),
         related,
-    }
-}
-
-/// Attributes a test reads.
-#[cfg(test)]
-pub fn attrs_of(f: &Fact, k: &str) -> Vec<String> {
-    match f.attrs.get(k) {
-        Some(Value::List(l)) => l.clone(),
-        Some(Value::Text(t)) => vec![t.clone()],
-        None => Vec::new(),
     }
 }

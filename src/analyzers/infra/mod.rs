@@ -390,13 +390,6 @@ pub(crate) fn managed_policy(name: &str, resource: &str, span: (usize, usize)) -
     })
 }
 
-fn list<'f>(f: &'f Fact, k: &str) -> &'f [String] {
-    match f.attrs.get(k) {
-        Some(Value::List(l)) => l,
-        _ => &[],
-    }
-}
-
 /// The deltas of an infrastructure file's two sides. Facts with a name of their own (a
 /// Terraform address, a Kubernetes object, a statement's `Sid`) pair by it; anonymous policy
 /// statements of one policy pair identical first, then each with the old statement most like
@@ -472,8 +465,8 @@ fn likeness(a: &Fact, b: &Fact) -> usize {
     ["actions", "resources", "principals"]
         .iter()
         .map(|k| {
-            let bs: Vec<String> = list(b, k).iter().map(|x| x.to_lowercase()).collect();
-            list(a, k)
+            let bs: Vec<String> = b.list(k).iter().map(|x| x.to_lowercase()).collect();
+            a.list(k)
                 .iter()
                 .filter(|x| bs.contains(&x.to_lowercase()))
                 .count()
@@ -525,9 +518,10 @@ pub fn judge(deltas: &mut [Delta]) {
         let (DeltaKind::Changed, Some(old), Some(new)) = (&d.kind, &d.old, &mut d.new) else {
             continue;
         };
-        let fresh: Vec<String> = list(new, "risks")
+        let fresh: Vec<String> = new
+            .list("risks")
             .iter()
-            .filter(|r| !list(old, "risks").contains(r))
+            .filter(|r| !old.list("risks").contains(r))
             .cloned()
             .collect();
         let mut broadened = Vec::new();
@@ -542,9 +536,10 @@ pub fn judge(deltas: &mut [Delta]) {
                 alike = iam::same_kind_where_it_was(&broadened, new, old);
             }
             "k8s-role" => {
-                added = list(new, "grants")
+                added = new
+                    .list("grants")
                     .iter()
-                    .filter(|g| !grant_covered(list(old, "grants"), g))
+                    .filter(|g| !grant_covered(old.list("grants"), g))
                     .cloned()
                     .collect();
                 if !added.is_empty() {
@@ -556,9 +551,10 @@ pub fn judge(deltas: &mut [Delta]) {
                 });
             }
             "container-security" => {
-                removed = list(old, "hardening")
+                removed = old
+                    .list("hardening")
                     .iter()
-                    .filter(|h| !list(new, "hardening").contains(h))
+                    .filter(|h| !new.list("hardening").contains(h))
                     .cloned()
                     .collect();
                 if old.text("security-context") == "true" && new.text("security-context") == "false"

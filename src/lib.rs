@@ -21,3 +21,4 @@ pub mod rule_tests;
 pub mod rules;
 pub mod source;
 pub mod suppress;
+pub mod timings;

@@ -1,5 +1,6 @@
 //! `diffward scan`: resolve the arguments into a change and a rule set, scan, report, exit.
 
+use crate::timings::{self, Stage};
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -347,8 +348,13 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
     let cwd = std::env::current_dir()
         .into_diagnostic()
         .wrap_err("cannot read the current folder")?;
+    if args.timings {
+        crate::timings::enable();
+    }
     let input = input(&args);
+    let clock = timings::start();
     let mut change_sets = read_changes(&input, &cwd)?;
+    timings::add(Stage::Change, clock);
     let root = change_sets[0].root.clone();
 
     let config_path = args
@@ -392,7 +398,7 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
         skip: cfg.scan.skip.iter().chain(&args.skip).cloned().collect(),
         validate_builtin: false,
     };
-    let rules = RuleSet::load(&selection)?;
+    let rules = timings::time(Stage::Rules, || RuleSet::load(&selection))?;
     if rules.rules.is_empty() {
         return Err(miette::miette!(
             code = "diffward::usage",
@@ -448,7 +454,9 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
         if let ChangeKind::Range { base, head } = &cs.kind {
             if let Ok(repo) = Repo::discover(&cs.root) {
                 add_provenance(&repo, base, head, &mut part.findings);
+                let clock = timings::start();
                 let history = secrets_in_history(&repo, base, head, &rules, &opts, &part)?;
+                timings::add(Stage::History, clock);
                 part.findings.extend(history);
                 part.findings
                     .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -505,6 +513,7 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
             .and_then(|c| c.parse().ok())
             .unwrap_or(100),
     };
+    let clock = timings::start();
     let text = report::render(args.format, &report, style);
     match &args.output {
         Some(p) => {
@@ -518,6 +527,10 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
     }
     if let Some(p) = &args.sarif_output {
         write_out(p, &report::sarif::render(&report))?;
+    }
+    timings::add(Stage::Report, clock);
+    if args.timings {
+        eprint!("{}", timings::report(started.elapsed()));
     }
 
     let min_confidence = args

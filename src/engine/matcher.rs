@@ -14,7 +14,7 @@ use super::text::SideText;
 use crate::lang::Lang;
 use crate::rules::compile::Count;
 use crate::rules::compile::SecretFilter;
-use crate::rules::{Matcher, RegexMatcher, Rule};
+use crate::rules::{Matcher, RegexMatcher, Rule, RuleSet};
 
 /// One match of one rule, before the diff semantics decide whether it is reported.
 #[derive(Debug, Clone)]
@@ -92,113 +92,131 @@ pub fn too_plain(s: &str, min: f64) -> bool {
     entropy(s) < min.min(n.log2() - 0.4)
 }
 
-/// In-progress matches a query may hold at once. Patterns with unordered siblings can otherwise
-/// grow quadratically on large objects (a 10,000-key JSON file); real matches need few states.
-const MATCH_LIMIT: u32 = 256;
-/// Time one query may spend on one side of one file before it is cut off and noted.
+/// In-progress matches the combined query of a language may hold at once, per rule in it.
+/// Patterns with unordered siblings can otherwise grow quadratically on large objects (a
+/// 10,000-key JSON file); real matches need few states, but every pattern of the language
+/// keeps its own states at each level of a deeply nested file.
+const MATCH_LIMIT_PER_RULE: u32 = 256;
+/// Time one language's rules may spend on one side of one file before they are cut off.
 const QUERY_BUDGET: Duration = Duration::from_secs(2);
 
-/// Run the query rules `rule_ids` (all for `lang`) over a parsed tree. Returns the ids of rules
-/// that were cut off (time budget or match limit), so the caller can say so.
+/// Run the query rules `rule_ids` (all for `lang`) over a parsed tree, in one walk of the
+/// combined query of `members` (`rules::plan`; a superset of `rule_ids`, the same for every
+/// file of a scan, so the query is built once). Returns whether the walk was cut off (time budget
+/// or match limit), so the caller can say so.
 pub fn run_queries(
-    rules: &[Rule],
+    set: &RuleSet,
+    members: &[usize],
     rule_ids: &[usize],
     lang: Lang,
     tree: &Tree,
     text: &SideText,
     out: &mut Vec<RawMatch>,
-) -> Vec<usize> {
+) -> bool {
+    let cell = set.plan(lang, members);
+    let Some(plan) = cell.get().and_then(Option::as_ref) else {
+        return false;
+    };
+    let rules = &set.rules;
     let src = text.text.as_bytes();
-    let mut cut_off = Vec::new();
-    let mut cursor = QueryCursor::new();
-    cursor.set_match_limit(MATCH_LIMIT);
+    // The matches of each wanted rule, in document order.
+    let mut found: Vec<Option<Vec<RawMatch>>> = vec![None; rules.len()];
     for &ri in rule_ids {
+        found[ri] = Some(Vec::new());
+    }
+    let mut cursor = QueryCursor::new();
+    cursor.set_match_limit(MATCH_LIMIT_PER_RULE.saturating_mul(plan.rules.len().max(1) as u32));
+    let clock = crate::timings::start();
+    let names = plan.query.capture_names();
+    let deadline = Instant::now() + QUERY_BUDGET;
+    let mut timed_out = false;
+    let mut over_time = |_: &tree_sitter::QueryCursorState| {
+        timed_out = Instant::now() > deadline;
+        timed_out
+    };
+    let options = QueryCursorOptions::new().progress_callback(&mut over_time);
+    let mut matches = cursor.matches_with_options(&plan.query, tree.root_node(), src, options);
+    while let Some(m) = matches.next() {
+        let ri = plan.rule_of_pattern[m.pattern_index];
+        let Some(bucket) = found[ri].as_mut() else {
+            continue;
+        };
         let Matcher::Query(qm) = &rules[ri].matcher else {
             continue;
         };
-        let Some(cq) = qm.for_lang(lang) else {
+        if m.captures.is_empty() {
+            continue;
+        }
+        let (start, end) = match plan
+            .match_capture
+            .and_then(|mi| m.captures.iter().find(|c| c.index == mi))
+        {
+            Some(c) => (c.node.start_byte(), c.node.end_byte()),
+            None => (
+                m.captures
+                    .iter()
+                    .map(|c| c.node.start_byte())
+                    .min()
+                    .unwrap_or(0),
+                m.captures
+                    .iter()
+                    .map(|c| c.node.end_byte())
+                    .max()
+                    .unwrap_or(0),
+            ),
+        };
+        if let Some(inner) = &qm.inner {
+            if let Some(hay) = text.text.get(start..end) {
+                regex_matches(ri, inner, hay, start, bucket);
+            }
+            continue;
+        }
+        let mut captures = Vec::new();
+        let mut secret = None;
+        for c in m.captures {
+            let name = names[c.index as usize];
+            if Some(c.index) == plan.secret_capture {
+                secret = Some(string_body(src, c.node.start_byte(), c.node.end_byte()));
+            }
+            if name == "match" || name.starts_with('_') {
+                continue;
+            }
+            let t = c.node.utf8_text(src).unwrap_or_default().to_string();
+            captures.push((name.to_string(), t));
+        }
+        if let Some((s, e)) = secret {
+            let body = text.text.get(s..e).unwrap_or_default();
+            if !passes(&qm.secret_filter, body) {
+                continue;
+            }
+        }
+        bucket.push(RawMatch {
+            rule: ri,
+            start,
+            end,
+            captures,
+            secret,
+            checksum_valid: None,
+            looks_made_up: false,
+            group: None,
+            scope: false,
+            identity: None,
+        });
+    }
+    drop(matches);
+    if crate::timings::enabled() {
+        crate::timings::add_rule(&format!("({lang} syntax rules, one walk)"), clock);
+    }
+    for &ri in rule_ids {
+        let Some(mut bucket) = found[ri].take() else {
             continue;
         };
-        let first_new = out.len();
-        let names = cq.query.capture_names();
-        let secret_capture = cq.query.capture_index_for_name("secret");
-        let deadline = Instant::now() + QUERY_BUDGET;
-        let mut timed_out = false;
-        let mut over_time = |_: &tree_sitter::QueryCursorState| {
-            timed_out = Instant::now() > deadline;
-            timed_out
-        };
-        let options = QueryCursorOptions::new().progress_callback(&mut over_time);
-        let mut matches = cursor.matches_with_options(&cq.query, tree.root_node(), src, options);
-        while let Some(m) = matches.next() {
-            if m.captures.is_empty() {
-                continue;
-            }
-            let (start, end) = match cq
-                .match_capture
-                .and_then(|mi| m.captures.iter().find(|c| c.index == mi))
-            {
-                Some(c) => (c.node.start_byte(), c.node.end_byte()),
-                None => (
-                    m.captures
-                        .iter()
-                        .map(|c| c.node.start_byte())
-                        .min()
-                        .unwrap_or(0),
-                    m.captures
-                        .iter()
-                        .map(|c| c.node.end_byte())
-                        .max()
-                        .unwrap_or(0),
-                ),
-            };
-            if let Some(inner) = &qm.inner {
-                if let Some(hay) = text.text.get(start..end) {
-                    regex_matches(ri, inner, hay, start, out);
-                }
-                continue;
-            }
-            let mut captures = Vec::new();
-            let mut secret = None;
-            for c in m.captures {
-                let name = names[c.index as usize];
-                if Some(c.index) == secret_capture {
-                    secret = Some(string_body(src, c.node.start_byte(), c.node.end_byte()));
-                }
-                if name == "match" || name.starts_with('_') {
-                    continue;
-                }
-                let t = c.node.utf8_text(src).unwrap_or_default().to_string();
-                captures.push((name.to_string(), t));
-            }
-            if let Some((s, e)) = secret {
-                let body = text.text.get(s..e).unwrap_or_default();
-                if !passes(&qm.secret_filter, body) {
-                    continue;
-                }
-            }
-            out.push(RawMatch {
-                rule: ri,
-                start,
-                end,
-                captures,
-                secret,
-                checksum_valid: None,
-                looks_made_up: false,
-                group: None,
-                scope: false,
-                identity: None,
-            });
-        }
-        drop(matches);
         if let Some(count) = &rules[ri].count {
-            group_matches(ri, count, lang, tree, src, first_new, out);
+            group_matches(ri, count, lang, tree, src, 0, &mut bucket);
         }
-        if timed_out || cursor.did_exceed_match_limit() {
-            cut_off.push(ri);
-        }
+        out.extend(bucket);
     }
-    cut_off
+    timed_out || cursor.did_exceed_match_limit()
 }
 
 /// A unit of a `count.within` rule: a test, say, and where its name is.
@@ -242,7 +260,7 @@ fn group_matches(
             };
             let mut scopes = Vec::new();
             let mut cursor = QueryCursor::new();
-            cursor.set_match_limit(MATCH_LIMIT);
+            cursor.set_match_limit(MATCH_LIMIT_PER_RULE);
             let mut it = cursor.matches(&cq.query, tree.root_node(), src);
             while let Some(m) = it.next() {
                 let scope = m.captures.iter().find(|c| c.index == si);
@@ -286,7 +304,9 @@ fn group_matches(
 pub fn run_regexes(rules: &[Rule], rule_ids: &[usize], text: &SideText, out: &mut Vec<RawMatch>) {
     for &ri in rule_ids {
         if let Matcher::Regex(rm) = &rules[ri].matcher {
+            let clock = crate::timings::start();
             regex_matches(ri, rm, &text.text, 0, out);
+            crate::timings::add_rule(&rules[ri].id, clock);
         }
     }
 }

@@ -4,6 +4,7 @@
 //!
 //! The engine reads a `ChangeSet` and returns plain `Finding`s; it never prints.
 
+mod concern;
 mod counting;
 mod facts;
 pub mod matcher;
@@ -20,6 +21,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use rayon::prelude::*;
 
 use crate::finding::{Finding, Notification};
+use crate::timings::{self, Stage};
 use crate::lang::Lang;
 use crate::rules::{DiffMode, Matcher, RuleSet};
 use crate::source::linediff::{diff_lines, LineChanges};
@@ -184,6 +186,18 @@ impl Literals {
     }
 }
 
+/// Per language, the rules of its combined query in one scan (`Engine::plans`).
+struct Plans(Vec<(Lang, Vec<usize>)>);
+
+impl Plans {
+    fn members(&self, lang: Lang) -> &[usize] {
+        self.0
+            .iter()
+            .find(|(l, _)| *l == lang)
+            .map_or(&[], |(_, m)| m.as_slice())
+    }
+}
+
 /// The result of scanning one file.
 struct FileResult {
     candidates: Vec<Candidate>,
@@ -235,11 +249,35 @@ impl<'r> Engine<'r> {
         // Without any old text (a plain scan, only added files) nothing can have been removed,
         // so `removed` rules need not run at all.
         let any_old = changes.files.iter().any(|f| !f.old.is_absent());
+        // With an old side, first decide which rules the changed lines concern at all (see
+        // `concern`); a plain scan's every line is added, so there is nothing to decide.
+        let clock = timings::start();
+        let (hot, known): (Option<Vec<bool>>, Vec<Option<LineChanges>>) = if any_old {
+            let concerns: Vec<concern::Concern> =
+                changes.files.par_iter().map(|f| self.concern(f)).collect();
+            let mut hot = vec![false; self.rules.rules.len()];
+            for c in &concerns {
+                for &r in &c.rules {
+                    hot[r] = true;
+                }
+            }
+            (Some(hot), concerns.into_iter().map(|c| c.changes).collect())
+        } else {
+            (None, changes.files.iter().map(|_| None).collect())
+        };
+        timings::add(Stage::Prefilter, clock);
+        let plans = self.plans(hot.as_deref(), any_old);
         let results: Vec<FileResult> = changes
             .files
             .par_iter()
+            .zip(known.into_par_iter())
             .enumerate()
-            .map(|(i, f)| self.scan_file(i, f, any_old))
+            .map(|(i, (f, known))| {
+                let clock = timings::start();
+                let r = self.scan_file(i, f, any_old, hot.as_deref(), known, &plans);
+                timings::add_file(&f.path, r.stats.bytes_scanned, clock);
+                r
+            })
             .collect();
         let mut candidates = Vec::new();
         let mut file_facts = Vec::new();
@@ -282,13 +320,16 @@ impl<'r> Engine<'r> {
                 })
                 .collect();
             file_facts.extend(context);
+            let clock = timings::start();
             candidates.extend(facts::candidates(
                 self.rules,
                 &fact_rules,
                 file_facts,
                 changes,
             ));
+            timings::add(Stage::Facts, clock);
         }
+        let clock = timings::start();
         let (mut findings, allowed) = semantics::resolve(self.rules, candidates);
         stats.allowed_by_comment = allowed;
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -311,6 +352,7 @@ impl<'r> Engine<'r> {
         policy::apply_test_path_policy(&self.opts, &mut findings);
         notifications.sort();
         notifications.dedup();
+        timings::add(Stage::Semantics, clock);
         stats.elapsed = started.elapsed();
         ScanOutput {
             findings,
@@ -335,6 +377,7 @@ impl<'r> Engine<'r> {
         /// Lines around a shown line that syntax rules still see (a key and its value may be on
         /// neighbouring lines).
         const MARGIN: u64 = 4;
+        let plans = self.plans(None, true);
         changes
             .files
             .par_iter()
@@ -349,7 +392,8 @@ impl<'r> Engine<'r> {
                 let mut values = Vec::new();
                 for side in [&f.new, &f.old] {
                     if let Ok(Some(l)) = load(side, self.opts.max_file_size) {
-                        let matches = self.run_side(lang, &l.text, &regexes, &mut notes, &f.path);
+                        let matches =
+                            self.run_side(lang, &l.text, &regexes, &plans, &mut notes, &f.path);
                         values.extend(self.credential_values(&matches, &l.text));
                         if queries.is_empty() {
                             continue;
@@ -374,7 +418,8 @@ impl<'r> Engine<'r> {
                             })
                             .collect();
                         let near = SideText::new(near);
-                        let matches = self.run_side(lang, &near, &queries, &mut notes, &f.path);
+                        let matches =
+                            self.run_side(lang, &near, &queries, &plans, &mut notes, &f.path);
                         values.extend(self.credential_values(&matches, &near));
                     }
                 }
@@ -398,6 +443,32 @@ impl<'r> Engine<'r> {
             .filter_map(|m| m.secret)
             .map(|(a, b)| text.text[a..b].to_string())
             .collect()
+    }
+
+    /// The query rules each language's combined query holds in this scan: every selected one
+    /// the change may run (`hot`, `any_old`: see `scan`).
+    fn plans(&self, hot: Option<&[bool]>, any_old: bool) -> Plans {
+        Plans(
+            Lang::ALL
+                .iter()
+                .map(|&lang| {
+                    let members = self
+                        .rules
+                        .rules
+                        .iter()
+                        .enumerate()
+                        .filter(|(i, r)| {
+                            matches!(&r.matcher, Matcher::Query(q) if q.supports(lang))
+                                && self.selected(r)
+                                && (any_old || r.diff != DiffMode::Removed)
+                                && hot.is_none_or(|h| !concern::decided_here(r) || h[*i])
+                        })
+                        .map(|(i, _)| i)
+                        .collect();
+                    (lang, members)
+                })
+                .collect(),
+        )
     }
 
     /// Whether the scan's category selection keeps a rule.
@@ -445,31 +516,42 @@ impl<'r> Engine<'r> {
     }
 
     /// Run `rules` on one side of a file: regexes on the text, queries on a tree parsed once.
+    #[allow(clippy::too_many_arguments)]
     fn run_side(
         &self,
         lang: Option<Lang>,
         text: &SideText,
         rules: &[usize],
+        plans: &Plans,
         notes: &mut Vec<Notification>,
         path: &str,
     ) -> Vec<RawMatch> {
+        let clock = timings::start();
         let mut rules = self.prefilter(rules, &text.text);
         rules.retain(|&r| self.rules.rules[r].may_match(&text.text));
+        timings::add(Stage::Prefilter, clock);
         let mut out = Vec::new();
         let (queries, regexes): (Vec<usize>, Vec<usize>) = rules
             .iter()
             .partition(|&&r| matches!(self.rules.rules[r].matcher, Matcher::Query(_)));
         matcher::run_regexes(&self.rules.rules, &regexes, text, &mut out);
         if let (Some(lang), false) = (lang, queries.is_empty()) {
-            match matcher::parse(lang, &text.text) {
+            match timings::time(Stage::Parse, || matcher::parse(lang, &text.text)) {
                 Some(tree) => {
-                    let rules = &self.rules.rules;
-                    for r in matcher::run_queries(rules, &queries, lang, &tree, text, &mut out) {
+                    let members = plans.members(lang);
+                    let cut = matcher::run_queries(
+                        self.rules, members, &queries, lang, &tree, text, &mut out,
+                    );
+                    if cut {
                         notes.push(Notification {
                             path: path.to_string(),
                             message: format!(
-                                "rule {} was cut off here (too many candidate matches, or over its time budget): its results may be incomplete",
-                                rules[r].id
+                                "the {lang} syntax rules were cut off here (too many candidate matches, or over their time budget): results of {} may be incomplete",
+                                queries
+                                    .iter()
+                                    .map(|&r| self.rules.rules[r].id.as_str())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
                             ),
                         });
                     }
@@ -506,7 +588,17 @@ impl<'r> Engine<'r> {
         out
     }
 
-    fn scan_file(&self, index: usize, f: &FileChange, any_old: bool) -> FileResult {
+    /// Scan one file. `hot`: the rules the change concerns (`concern`), when decided;
+    /// `known`: the file's line changes, when that pass worked them out already.
+    fn scan_file(
+        &self,
+        index: usize,
+        f: &FileChange,
+        any_old: bool,
+        hot: Option<&[bool]>,
+        known: Option<LineChanges>,
+        plans: &Plans,
+    ) -> FileResult {
         let mut res = FileResult {
             candidates: Vec::new(),
             secret_values: Vec::new(),
@@ -521,6 +613,10 @@ impl<'r> Engine<'r> {
         }
         if rules.is_empty() {
             return res;
+        }
+        // Still read below when no rule is left, for the summary's counts.
+        if let Some(hot) = hot {
+            rules.retain(|&r| !concern::decided_here(&self.rules.rules[r]) || hot[r]);
         }
         // A lockfile may be far larger than the text rules' limit; the analyzers read it whole
         // (their cost grows with its size, not with the rules), the text rules up to their limit.
@@ -547,18 +643,23 @@ impl<'r> Engine<'r> {
                 None
             }
         };
+        let clock = timings::start();
         let mut new = load_side(&f.new);
         let mut old = load_side(&f.old);
         if (new.is_none() && !f.new.is_absent()) || (old.is_none() && !f.old.is_absent()) {
             // A side that exists could not be read: without it the diff would be wrong.
             return res;
         }
-        let changes = match (&f.hunks, &old, &new) {
-            (Some(h), _, _) => LineChanges::from_hunks(h.clone()),
-            (None, None, _) => LineChanges::all_added(),
-            (None, Some(_), None) => LineChanges::all_removed(),
-            (None, Some(o), Some(n)) => LineChanges::from_hunks(diff_lines(&o.text, &n.text)),
+        let changes = match (known, &f.hunks, &old, &new) {
+            (Some(known), ..) => known,
+            (None, Some(h), _, _) => LineChanges::from_hunks(h.clone()),
+            (None, None, None, _) => LineChanges::all_added(),
+            (None, None, Some(_), None) => LineChanges::all_removed(),
+            (None, None, Some(o), Some(n)) => {
+                LineChanges::from_hunks(diff_lines(&o.text, &n.text))
+            }
         };
+        timings::add(Stage::Read, clock);
         res.stats.files_scanned = 1;
         if let Some(n) = &new {
             res.stats.bytes_scanned = n.text.len() as u64;
@@ -593,14 +694,16 @@ impl<'r> Engine<'r> {
         // secret of its side.
         let mut new_matches = Vec::new();
         if let Some(n) = &mut new {
-            new_matches = self.run_side(lang, n, &rules, &mut res.notifications, &f.path);
+            new_matches =
+                self.run_side(lang, n, &rules, plans, &mut res.notifications, &f.path);
             n.secrets = new_matches.iter().filter_map(|m| m.secret).collect();
             res.secret_values
                 .extend(self.credential_values(&new_matches, n));
         }
         let mut old_matches = Vec::new();
         if let Some(o) = &mut old {
-            old_matches = self.run_side(lang, o, &old_rules, &mut res.notifications, &f.path);
+            old_matches =
+                self.run_side(lang, o, &old_rules, plans, &mut res.notifications, &f.path);
             o.secrets = old_matches.iter().filter_map(|m| m.secret).collect();
             res.secret_values
                 .extend(self.credential_values(&old_matches, o));
@@ -626,7 +729,9 @@ impl<'r> Engine<'r> {
             }
         }
         if !fact_rules.is_empty() && kind.is_some() {
+            let clock = timings::start();
             res.facts = facts::extract(index, f, old, new, changes, &mut res.notifications);
+            timings::add(Stage::Facts, clock);
         }
         res
     }

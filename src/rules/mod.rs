@@ -4,6 +4,7 @@
 pub mod compile;
 pub mod error;
 pub mod load;
+pub mod plan;
 pub mod query;
 pub mod regex_matcher;
 pub mod schema;
@@ -43,7 +44,14 @@ pub struct RuleSelection {
 /// The compiled rules of one scan, in a fixed order (by id).
 pub struct RuleSet {
     pub rules: Vec<Rule>,
+    /// Combined queries (`plan`), by language and the rules they hold, built on first use.
+    plans: std::sync::Mutex<PlanCache>,
 }
+
+/// One cell per (language, rules): a thread that asks for a query being built waits for it,
+/// while other languages build beside it.
+type PlanCell = std::sync::Arc<std::sync::OnceLock<Option<plan::LangQuery>>>;
+type PlanCache = std::collections::HashMap<(crate::lang::Lang, Vec<usize>), PlanCell>;
 
 /// An `--only`/`--skip` entry that names no rule, category or tag.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -118,7 +126,42 @@ impl RuleSet {
         rules
             .retain(|r| (sel.only.is_empty() || selected(r, &sel.only)) && !selected(r, &sel.skip));
         rules.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(RuleSet { rules })
+        Ok(RuleSet::new(rules))
+    }
+
+    /// A set of already compiled rules, kept in the order given.
+    pub fn new(rules: Vec<Rule>) -> RuleSet {
+        RuleSet {
+            rules,
+            plans: Default::default(),
+        }
+    }
+
+    /// The combined query of the query rules `members` (indices, ascending) for `lang`, built
+    /// on first use. Building is the expensive part of a query (milliseconds per pattern for a
+    /// large grammar), so a scan asks for exactly the rules its change concerns.
+    pub fn plan(
+        &self,
+        lang: crate::lang::Lang,
+        members: &[usize],
+    ) -> PlanCell {
+        let cell = match self.plans.lock() {
+            Ok(mut cache) => cache.entry((lang, members.to_vec())).or_default().clone(),
+            Err(_) => Default::default(),
+        };
+        cell.get_or_init(|| {
+            let clock = crate::timings::start();
+            let built = plan::LangQuery::build(&self.rules, members, lang);
+            crate::timings::add_build(
+                || {
+                    let n = built.as_ref().map_or(0, |p| p.rules.len());
+                    format!("{lang} ({n} rules)")
+                },
+                clock,
+            );
+            built
+        });
+        cell
     }
 
     pub fn get(&self, id: &str) -> Option<&Rule> {

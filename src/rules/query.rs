@@ -42,6 +42,11 @@ impl QueryMatcher {
         }
     }
 
+    /// The query as the rule wrote it.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
     pub fn supports(&self, lang: Lang) -> bool {
         self.per_lang.iter().any(|(l, _)| *l == lang)
     }
@@ -49,7 +54,11 @@ impl QueryMatcher {
     /// The query for `lang`, compiled on first use.
     pub fn for_lang(&self, lang: Lang) -> Option<&CompiledQuery> {
         let (_, cell) = self.per_lang.iter().find(|(l, _)| *l == lang)?;
-        cell.get_or_init(|| compile_for(&self.source, lang).ok())
+        cell.get_or_init(|| {
+            crate::timings::time(crate::timings::Stage::QueryBuild, || {
+                compile_for(&self.source, lang).ok()
+            })
+        })
             .as_ref()
     }
 

@@ -130,6 +130,32 @@ impl LineChanges {
                 .any(|h| line >= h.old_start && line < h.old_start + h.old_len)
     }
 
+    /// The lines (0-based, inclusive ranges, merged) within `margin` lines of an added line of
+    /// the new side (`new`) or of a removed line of the old side; `None` when every line of
+    /// that side changed.
+    pub fn near_changes(&self, new: bool, margin: u32) -> Option<Vec<(u32, u32)>> {
+        if (new && self.all_added) || (!new && self.all_removed) {
+            return None;
+        }
+        let mut out: Vec<(u32, u32)> = Vec::new();
+        for h in &self.hunks {
+            let (start, len) = if new {
+                (h.new_start, h.new_len)
+            } else {
+                (h.old_start, h.old_len)
+            };
+            if len == 0 {
+                continue;
+            }
+            let (a, b) = (start.saturating_sub(margin), start + len - 1 + margin);
+            match out.last_mut() {
+                Some(last) if a <= last.1 + 1 => last.1 = last.1.max(b),
+                _ => out.push((a, b)),
+            }
+        }
+        Some(out)
+    }
+
     /// The first run of added lines within `first..=last` (0-based, inclusive).
     pub fn first_added_run(&self, first: u32, last: u32) -> Option<(u32, u32)> {
         let start = (first..=last).find(|&l| self.is_added(l))?;

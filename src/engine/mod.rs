@@ -117,6 +117,8 @@ struct Literals {
     sensitive: Vec<String>,
     /// Built on first use: a scan of an empty change never needs them.
     automata: OnceLock<(Option<AhoCorasick>, Option<AhoCorasick>)>,
+    /// Whether the texts to filter are large enough to pay for a DFA (see `automaton`).
+    large_input: std::sync::atomic::AtomicBool,
 }
 
 impl Literals {
@@ -141,23 +143,32 @@ impl Literals {
     fn automata(&self) -> &(Option<AhoCorasick>, Option<AhoCorasick>) {
         self.automata.get_or_init(|| {
             (
-                Self::automaton(&self.insensitive, true),
-                Self::automaton(&self.sensitive, false),
+                Self::automaton(&self.insensitive, true, self.large()),
+                Self::automaton(&self.sensitive, false, self.large()),
             )
         })
     }
 
-    fn automaton(pats: &[String], insensitive: bool) -> Option<AhoCorasick> {
+    fn large(&self) -> bool {
+        self.large_input.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn automaton(pats: &[String], insensitive: bool, large: bool) -> Option<AhoCorasick> {
         if pats.is_empty() {
             return None;
         }
-        // A full DFA: the literal pass runs over every byte of every file, and a few hundred
-        // literals make a DFA of well under a megabyte (built in ~10 ms, so only when a file
-        // needs it).
+        // The built-in literals make a DFA in about 6 ms that reads 250 MB/s, or a contiguous
+        // NFA in under 2 ms that reads 85 MB/s: the DFA pays for itself from about a megabyte
+        // of text on, so a small change gets the NFA.
+        let kind = if large {
+            AhoCorasickKind::DFA
+        } else {
+            AhoCorasickKind::ContiguousNFA
+        };
         AhoCorasickBuilder::new()
             .ascii_case_insensitive(insensitive)
             .match_kind(MatchKind::Standard)
-            .kind(Some(AhoCorasickKind::DFA))
+            .kind(Some(kind))
             .build(pats)
             .ok()
     }
@@ -215,6 +226,7 @@ impl<'r> Engine<'r> {
             insensitive: Vec::new(),
             sensitive: Vec::new(),
             automata: OnceLock::new(),
+            large_input: std::sync::atomic::AtomicBool::new(true),
         };
         let rule_literals = rules
             .rules
@@ -249,6 +261,20 @@ impl<'r> Engine<'r> {
         // Without any old text (a plain scan, only added files) nothing can have been removed,
         // so `removed` rules need not run at all.
         let any_old = changes.files.iter().any(|f| !f.old.is_absent());
+        // Bytes the literal pass will read, roughly (a file on disk counted as 16 KiB).
+        let size = |c: &crate::source::Content| match c {
+            crate::source::Content::Bytes(b) => b.len(),
+            crate::source::Content::Disk(_) => 16 * 1024,
+            crate::source::Content::Absent => 0,
+        };
+        let input: usize = changes
+            .files
+            .iter()
+            .map(|f| size(&f.new) + size(&f.old))
+            .sum();
+        self.literals
+            .large_input
+            .store(input > 1024 * 1024, std::sync::atomic::Ordering::Relaxed);
         // With an old side, first decide which rules the changed lines concern at all (see
         // `concern`); a plain scan's every line is added, so there is nothing to decide.
         let clock = timings::start();

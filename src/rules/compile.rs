@@ -480,20 +480,47 @@ fn compile_fact(f: &super::schema::RawFact, raw: &RawRule) -> Result<Matcher, Co
     }))
 }
 
-/// Include/exclude globs over repository-relative paths.
+/// Include/exclude globs over repository-relative paths, built on first use: a glob set
+/// compiles regexes, and a scan asks only the rules of its files' languages.
 pub struct PathFilter {
-    include: Option<GlobSet>,
-    exclude: Option<GlobSet>,
+    include: Vec<String>,
+    exclude: Vec<String>,
+    sets: std::sync::OnceLock<(Option<GlobSet>, Option<GlobSet>)>,
 }
 
 impl PathFilter {
+    /// The filter of a rule's `paths`; with `eager`, its globs are built (and checked) now.
+    fn new(include: &[String], exclude: &[String], eager: bool) -> Result<Self, CompileError> {
+        let filter = PathFilter {
+            include: include.to_vec(),
+            exclude: exclude.to_vec(),
+            sets: std::sync::OnceLock::new(),
+        };
+        if eager {
+            let sets = filter.build().map_err(|e| CompileError::new("paths", e))?;
+            let _ = filter.sets.set(sets);
+        }
+        Ok(filter)
+    }
+
+    fn build(&self) -> Result<(Option<GlobSet>, Option<GlobSet>), String> {
+        Ok((glob_set(&self.include)?, glob_set(&self.exclude)?))
+    }
+
     pub fn allows(&self, path: &str) -> bool {
-        if let Some(ex) = &self.exclude {
+        if self.include.is_empty() && self.exclude.is_empty() {
+            return true;
+        }
+        // A built-in rule's globs are checked by the tests, a user rule's at load time.
+        let (include, exclude) = self
+            .sets
+            .get_or_init(|| self.build().unwrap_or((None, None)));
+        if let Some(ex) = exclude {
             if ex.is_match(path) {
                 return false;
             }
         }
-        match &self.include {
+        match include {
             Some(inc) => inc.is_match(path),
             None => true,
         }
@@ -572,10 +599,7 @@ pub fn compile(raw: RawRule, origin: &str, eager: bool) -> Result<Rule, CompileE
                 .with_help("write CWE ids as `CWE-295`"));
         }
     }
-    let paths = PathFilter {
-        include: glob_set(&raw.paths.include).map_err(|e| CompileError::new("paths", e))?,
-        exclude: glob_set(&raw.paths.exclude).map_err(|e| CompileError::new("paths", e))?,
-    };
+    let paths = PathFilter::new(&raw.paths.include, &raw.paths.exclude, eager)?;
 
     if raw.fact.is_some() && (raw.query.is_some() || raw.regex.is_some()) {
         return Err(CompileError::new(

@@ -114,16 +114,15 @@ pub fn load_text(name: &str, src: &str, eager: bool) -> Result<Vec<Rule>, Box<Ru
         )
     })?;
     let mut rules = Vec::with_capacity(file.rules.len());
-    let mut search_from = 0;
     // Positions are only needed for an error; the YAML is parsed for them then.
     let spans = std::cell::OnceCell::new();
     for (index, raw) in file.rules.into_iter().enumerate() {
         let id = raw.id.clone();
-        let rule_start = find_rule_start(src, &id, search_from);
-        search_from = rule_start;
         match compile(raw, name, eager) {
             Ok(rule) => rules.push(rule),
             Err(e) => {
+                // Ids are unique in a file (or the first one's line is as good as any).
+                let rule_start = find_rule_start(src, &id, 0);
                 let spans = spans.get_or_init(|| Spans::of(src));
                 let at = |(l, c): (usize, usize)| offset_of(src, l, c);
                 let base = format!("rules[{index}]");
@@ -149,6 +148,16 @@ pub fn load_text(name: &str, src: &str, eager: bool) -> Result<Vec<Rule>, Box<Ru
         }
     }
     Ok(rules)
+}
+
+/// Compile a built-in file's JSON digest (`build.rs`): its rules without their examples.
+/// `None` when the digest does not load, so the caller reads the YAML and reports its error.
+pub fn load_digest(name: &str, digest: &str) -> Option<Vec<Rule>> {
+    let file: RuleFile = serde_json::from_str(digest).ok()?;
+    file.rules
+        .into_iter()
+        .map(|raw| compile(raw, name, false).ok())
+        .collect()
 }
 
 /// The byte offset of the `id: <id>` line of a rule (or `from` when it cannot be found).

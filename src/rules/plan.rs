@@ -199,3 +199,51 @@ mod cost2 {
         }
     }
 }
+
+#[cfg(test)]
+mod cost3 {
+    #[test]
+    #[ignore]
+    fn print_load_cost() {
+        for _ in 0..3 {
+            let t = std::time::Instant::now();
+            let mut n = 0;
+            for (_, text, _) in crate::rules::BUILTIN_RULE_FILES {
+                let f: crate::rules::schema::RuleFile = serde_yaml::from_str(text).unwrap();
+                n += f.rules.len();
+            }
+            let yaml = t.elapsed();
+            let t = std::time::Instant::now();
+            for (name, text, _) in crate::rules::BUILTIN_RULE_FILES {
+                crate::rules::load::load_text(name, text, false).unwrap();
+            }
+            let t2 = std::time::Instant::now();
+            for (name, _, digest) in crate::rules::BUILTIN_RULE_FILES {
+                crate::rules::load::load_digest(name, digest).unwrap();
+            }
+            eprintln!("digest {:?}", t2.elapsed());
+            eprintln!("{n} rules: yaml {yaml:?}, load_text (yaml + compile) {:?}", t.elapsed());
+        }
+    }
+}
+
+#[cfg(test)]
+mod cost4 {
+    #[test]
+    #[ignore]
+    fn print_ac_cost() {
+        use aho_corasick::{AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+        let set = crate::rules::RuleSet::load(&crate::rules::RuleSelection { builtin: true, ..Default::default() }).unwrap();
+        let mut lits: Vec<String> = set.rules.iter().filter_map(|r| r.prefilter.as_ref()).flat_map(|p| p.alternatives.iter().flatten().flatten().cloned()).collect();
+        lits.sort(); lits.dedup();
+        let text = std::fs::read_to_string("src/engine/mod.rs").unwrap().repeat(20);
+        for kind in [AhoCorasickKind::DFA, AhoCorasickKind::ContiguousNFA, AhoCorasickKind::NoncontiguousNFA] {
+            let t = std::time::Instant::now();
+            let ac = AhoCorasickBuilder::new().ascii_case_insensitive(true).match_kind(MatchKind::Standard).kind(Some(kind)).build(&lits).unwrap();
+            let b = t.elapsed();
+            let t = std::time::Instant::now();
+            let n = ac.find_overlapping_iter(&text).count();
+            eprintln!("{kind:?}: {} literals, build {b:?}, scan {} KB {:?} ({n})", lits.len(), text.len() / 1024, t.elapsed());
+        }
+    }
+}

@@ -47,8 +47,10 @@ thread_local! {
     static PARSERS: RefCell<HashMap<Lang, Parser>> = RefCell::new(HashMap::new());
 }
 
-/// Parse a text; `None` when the grammar cannot be loaded or parsing is cut off.
-pub fn parse(lang: Lang, text: &str) -> Option<Tree> {
+/// Parse a text; `None` when the grammar cannot be loaded or parsing is cut off. `old`: the
+/// tree of an earlier version of the text, already edited to match it (`reparse`), whose
+/// untouched subtrees the parser reuses.
+pub fn parse(lang: Lang, text: &str, old: Option<&Tree>) -> Option<Tree> {
     PARSERS.with(|cell| {
         let mut parsers = cell.borrow_mut();
         let parser = match parsers.entry(lang) {
@@ -59,7 +61,7 @@ pub fn parse(lang: Lang, text: &str) -> Option<Tree> {
                 v.insert(p)
             }
         };
-        parser.parse(text, None)
+        parser.parse(text, old)
     })
 }
 
@@ -104,6 +106,7 @@ const QUERY_BUDGET: Duration = Duration::from_secs(2);
 /// combined query of `members` (`rules::plan`; a superset of `rule_ids`, the same for every
 /// file of a scan, so the query is built once). Returns whether the walk was cut off (time budget
 /// or match limit), so the caller can say so.
+#[allow(clippy::too_many_arguments)]
 pub fn run_queries(
     set: &RuleSet,
     members: &[usize],
@@ -111,6 +114,7 @@ pub fn run_queries(
     lang: Lang,
     tree: &Tree,
     text: &SideText,
+    ranges: Option<&[(usize, usize)]>,
     out: &mut Vec<RawMatch>,
 ) -> bool {
     let cell = set.plan(lang, members);
@@ -134,9 +138,30 @@ pub fn run_queries(
         timed_out = Instant::now() > deadline;
         timed_out
     };
+    // The whole tree, or each range (`regions`); a match that reaches into two ranges is
+    // returned for both, and kept once.
+    let whole = [(0, src.len())];
+    let walks = ranges.unwrap_or(&whole);
+    let mut seen: std::collections::HashSet<(usize, Vec<(u32, usize, usize)>)> = Default::default();
+    for &(a, b) in walks {
+    if ranges.is_some() {
+        cursor.set_byte_range(a..b);
+    }
     let options = QueryCursorOptions::new().progress_callback(&mut over_time);
     let mut matches = cursor.matches_with_options(&plan.query, tree.root_node(), src, options);
     while let Some(m) = matches.next() {
+        if walks.len() > 1 {
+            let key = (
+                m.pattern_index,
+                m.captures
+                    .iter()
+                    .map(|c| (c.index, c.node.start_byte(), c.node.end_byte()))
+                    .collect(),
+            );
+            if !seen.insert(key) {
+                continue;
+            }
+        }
         let ri = plan.rule_of_pattern[m.pattern_index];
         let Some(bucket) = found[ri].as_mut() else {
             continue;
@@ -204,6 +229,10 @@ pub fn run_queries(
         });
     }
     drop(matches);
+    if cursor.did_exceed_match_limit() {
+        break;
+    }
+    }
     if crate::timings::enabled() {
         crate::timings::add_rule(&format!("({lang} syntax rules, one walk)"), clock);
     }

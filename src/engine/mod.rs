@@ -10,6 +10,8 @@ mod facts;
 pub mod matcher;
 pub mod placeholder;
 pub mod policy;
+mod regions;
+mod reparse;
 mod semantics;
 mod snippet;
 pub mod text;
@@ -207,6 +209,12 @@ impl Plans {
             .find(|(l, _)| *l == lang)
             .map_or(&[], |(_, m)| m.as_slice())
     }
+}
+
+/// A side's rules after its prefilter: (regex rules, query rules).
+struct Selected {
+    regexes: Vec<usize>,
+    queries: Vec<usize>,
 }
 
 /// The result of scanning one file.
@@ -418,8 +426,9 @@ impl<'r> Engine<'r> {
                 let mut values = Vec::new();
                 for side in [&f.new, &f.old] {
                     if let Ok(Some(l)) = load(side, self.opts.max_file_size) {
-                        let matches =
-                            self.run_side(lang, &l.text, &regexes, &plans, &mut notes, &f.path);
+                        let (matches, _) = self.run_side(
+                            lang, &l.text, &regexes, &plans, None, &mut notes, &f.path,
+                        );
                         values.extend(self.credential_values(&matches, &l.text));
                         if queries.is_empty() {
                             continue;
@@ -444,8 +453,9 @@ impl<'r> Engine<'r> {
                             })
                             .collect();
                         let near = SideText::new(near);
-                        let matches =
-                            self.run_side(lang, &near, &queries, &plans, &mut notes, &f.path);
+                        let (matches, _) = self.run_side(
+                            lang, &near, &queries, &plans, None, &mut notes, &f.path,
+                        );
                         values.extend(self.credential_values(&matches, &near));
                     }
                 }
@@ -541,7 +551,8 @@ impl<'r> Engine<'r> {
             .collect()
     }
 
-    /// Run `rules` on one side of a file: regexes on the text, queries on a tree parsed once.
+    /// Run `rules` on one side of a file: regexes on the text, queries on a tree parsed once
+    /// (from `reuse`, an edited tree of an earlier version, when given). Returns the tree.
     #[allow(clippy::too_many_arguments)]
     fn run_side(
         &self,
@@ -549,43 +560,90 @@ impl<'r> Engine<'r> {
         text: &SideText,
         rules: &[usize],
         plans: &Plans,
+        reuse: Option<&tree_sitter::Tree>,
         notes: &mut Vec<Notification>,
         path: &str,
-    ) -> Vec<RawMatch> {
+    ) -> (Vec<RawMatch>, Option<tree_sitter::Tree>) {
+        let sel = self.select(rules, text);
+        let tree = self.parse_for(lang, text, &sel, reuse, notes, path);
+        let out = self.match_side(lang, text, &sel, tree.as_ref(), None, plans, notes, path);
+        (out, tree)
+    }
+
+    /// The rules of `rules` a side's text lets through (prefilter, `requires`), split into
+    /// (regex rules, query rules).
+    fn select(&self, rules: &[usize], text: &SideText) -> Selected {
         let clock = timings::start();
         let mut rules = self.prefilter(rules, &text.text);
         rules.retain(|&r| self.rules.rules[r].may_match(&text.text));
         timings::add(Stage::Prefilter, clock);
-        let mut out = Vec::new();
         let (queries, regexes): (Vec<usize>, Vec<usize>) = rules
             .iter()
             .partition(|&&r| matches!(self.rules.rules[r].matcher, Matcher::Query(_)));
-        matcher::run_regexes(&self.rules.rules, &regexes, text, &mut out);
-        if let (Some(lang), false) = (lang, queries.is_empty()) {
-            match timings::time(Stage::Parse, || matcher::parse(lang, &text.text)) {
-                Some(tree) => {
-                    let members = plans.members(lang);
-                    let cut = matcher::run_queries(
-                        self.rules, members, &queries, lang, &tree, text, &mut out,
-                    );
-                    if cut {
-                        notes.push(Notification {
-                            path: path.to_string(),
-                            message: format!(
-                                "the {lang} syntax rules were cut off here (too many candidate matches, or over their time budget): results of {} may be incomplete",
-                                queries
-                                    .iter()
-                                    .map(|&r| self.rules.rules[r].id.as_str())
-                                    .collect::<Vec<_>>()
-                                    .join(", ")
-                            ),
-                        });
-                    }
-                }
-                None => notes.push(Notification {
+        Selected { regexes, queries }
+    }
+
+    /// The side's tree, when its selected rules have queries.
+    fn parse_for(
+        &self,
+        lang: Option<Lang>,
+        text: &SideText,
+        sel: &Selected,
+        reuse: Option<&tree_sitter::Tree>,
+        notes: &mut Vec<Notification>,
+        path: &str,
+    ) -> Option<tree_sitter::Tree> {
+        let lang = lang.filter(|_| !sel.queries.is_empty())?;
+        let tree = timings::time(Stage::Parse, || matcher::parse(lang, &text.text, reuse));
+        if tree.is_none() {
+            notes.push(Notification {
+                path: path.to_string(),
+                message: format!("could not be parsed as {lang}: syntax rules skipped"),
+            });
+        }
+        tree
+    }
+
+    /// Run the selected rules on a side: regexes on its text, queries on its tree (within
+    /// `ranges` only, when given: see `regions`).
+    #[allow(clippy::too_many_arguments)]
+    fn match_side(
+        &self,
+        lang: Option<Lang>,
+        text: &SideText,
+        sel: &Selected,
+        tree: Option<&tree_sitter::Tree>,
+        ranges: Option<&[(usize, usize)]>,
+        plans: &Plans,
+        notes: &mut Vec<Notification>,
+        path: &str,
+    ) -> Vec<RawMatch> {
+        let mut out = Vec::new();
+        matcher::run_regexes(&self.rules.rules, &sel.regexes, text, &mut out);
+        if let (Some(lang), Some(tree), false) = (lang, tree, sel.queries.is_empty()) {
+            let members = plans.members(lang);
+            let cut = matcher::run_queries(
+                self.rules,
+                members,
+                &sel.queries,
+                lang,
+                tree,
+                text,
+                ranges,
+                &mut out,
+            );
+            if cut {
+                notes.push(Notification {
                     path: path.to_string(),
-                    message: format!("could not be parsed as {lang}: syntax rules skipped"),
-                }),
+                    message: format!(
+                        "the {lang} syntax rules were cut off here (too many candidate matches, or over their time budget): results of {} may be incomplete",
+                        sel.queries
+                            .iter()
+                            .map(|&r| self.rules.rules[r].id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                });
             }
         }
         // Generic rules guess a secret from its name and its look: a template's placeholder, or
@@ -718,21 +776,71 @@ impl<'r> Engine<'r> {
             .collect();
         // Both sides are matched before any snippet is cut, so every snippet can mask every
         // secret of its side.
-        let mut new_matches = Vec::new();
-        if let Some(n) = &mut new {
-            new_matches =
-                self.run_side(lang, n, &rules, plans, &mut res.notifications, &f.path);
-            n.secrets = new_matches.iter().filter_map(|m| m.secret).collect();
-            res.secret_values
-                .extend(self.credential_values(&new_matches, n));
-        }
+        // Both sides are selected and parsed before either is matched: the old side's tree,
+        // edited, lets the new side be parsed incrementally, and the two trees together say
+        // which regions the `added`/`removed` rules must walk (`regions`).
+        let old_sel = old.as_ref().map(|o| self.select(&old_rules, o));
+        let new_sel = new.as_ref().map(|n| self.select(&rules, n));
+        let old_tree = match (&old, &old_sel) {
+            (Some(o), Some(s)) => self.parse_for(lang, o, s, None, &mut res.notifications, &f.path),
+            _ => None,
+        };
+        let edited = match (&old_tree, &old, &new) {
+            (Some(t), Some(o), Some(n)) => reparse::edited(t, o, n, &changes),
+            _ => None,
+        };
+        let new_tree = match (&new, &new_sel) {
+            (Some(n), Some(s)) => {
+                self.parse_for(lang, n, s, edited.as_ref(), &mut res.notifications, &f.path)
+            }
+            _ => None,
+        };
+        // Narrow walks only when every selected query rule of both sides allows them.
+        let narrowable = |s: &Option<Selected>| {
+            s.as_ref().is_none_or(|s| {
+                s.queries.iter().all(|&r| {
+                    let rule = &self.rules.rules[r];
+                    concern::decided_here(rule) && rule.count.is_none()
+                })
+            })
+        };
+        let regions = match (&edited, &new_tree, &old, &new) {
+            (Some(e), Some(nt), Some(o), Some(n)) if narrowable(&old_sel) && narrowable(&new_sel) => {
+                regions::of(&changes, o, n, e, nt)
+            }
+            _ => None,
+        };
         let mut old_matches = Vec::new();
-        if let Some(o) = &mut old {
-            old_matches =
-                self.run_side(lang, o, &old_rules, plans, &mut res.notifications, &f.path);
+        if let (Some(o), Some(s)) = (&mut old, &old_sel) {
+            old_matches = self.match_side(
+                lang,
+                o,
+                s,
+                old_tree.as_ref(),
+                regions.as_ref().map(|r| r.old.as_slice()),
+                plans,
+                &mut res.notifications,
+                &f.path,
+            );
             o.secrets = old_matches.iter().filter_map(|m| m.secret).collect();
             res.secret_values
                 .extend(self.credential_values(&old_matches, o));
+        }
+        let mut new_matches = Vec::new();
+        if let (Some(n), Some(s)) = (&mut new, &new_sel) {
+            new_matches = self.match_side(
+                lang,
+                n,
+                s,
+                new_tree.as_ref(),
+                regions.as_ref().map(|r| r.new.as_slice()),
+                plans,
+                &mut res.notifications,
+                &f.path,
+            );
+            n.secrets = new_matches.iter().filter_map(|m| m.secret).collect();
+            res.secret_values
+                .extend(self.credential_values(&new_matches, n));
         }
         if let Some(n) = &new {
             for m in new_matches {

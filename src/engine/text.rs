@@ -49,6 +49,15 @@ impl SideText {
         }
     }
 
+    /// The byte offset where a 0-based line starts (the text's length past the last line).
+    pub fn line_start(&self, line: u32) -> usize {
+        self.line_starts
+            .get(line as usize)
+            .copied()
+            .unwrap_or(self.text.len())
+            .min(self.text.len())
+    }
+
     /// 0-based line of a byte offset.
     pub fn line_of(&self, offset: usize) -> u32 {
         (self.line_starts.partition_point(|&s| s <= offset) - 1) as u32

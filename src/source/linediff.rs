@@ -91,6 +91,11 @@ impl LineChanges {
         }
     }
 
+    /// The hunks, in order (empty when a whole side changed).
+    pub fn hunks(&self) -> &[Hunk] {
+        &self.hunks
+    }
+
     pub fn is_all_added(&self) -> bool {
         self.all_added
     }

@@ -155,7 +155,7 @@ pub fn report(wall: std::time::Duration) -> String {
         }
     }
     if let Ok(mut rules) = RULE_NS.lock() {
-        rules.sort_by(|a, b| b.1.cmp(&a.1));
+        rules.sort_by_key(|r| std::cmp::Reverse(r.1));
         if !rules.is_empty() {
             out.push_str("  slowest rules (match time, sides):\n");
         }
@@ -172,12 +172,16 @@ pub fn report(wall: std::time::Duration) -> String {
         }
     }
     if let Ok(mut files) = FILE_NS.lock() {
-        files.sort_by(|a, b| b.2.cmp(&a.2));
+        files.sort_by_key(|f| std::cmp::Reverse(f.2));
         if !files.is_empty() {
             out.push_str("  slowest files (engine time, KiB):\n");
         }
         for (path, bytes, ns) in files.iter().take(10) {
-            out.push_str(&format!("    {:>9.1}  {:>6}  {path}\n", ms(*ns), bytes / 1024));
+            out.push_str(&format!(
+                "    {:>9.1}  {:>6}  {path}\n",
+                ms(*ns),
+                bytes / 1024
+            ));
         }
     }
     out

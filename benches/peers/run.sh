@@ -56,6 +56,14 @@ add() { jobs+=("$1"$'\t'"$2"$'\t'"$3"); }
 q() { printf '%q' "$1"; }
 add diffward full "$(q "$dw") scan . --format json -o /dev/null --fail-on never"
 add diffward pr   "$(q "$dw") scan --base HEAD~$n --format json -o /dev/null --fail-on never"
+add diffward empty "$(q "$dw") scan --base HEAD --format json -o /dev/null --fail-on never"
+# GitHub workflows alone: diffward's ci pack beside zizmor (offline: no GitHub API calls).
+if [ -d "$corpus/.github/workflows" ]; then
+  add diffward workflows "$(q "$dw") scan .github/workflows --only ci --format json -o /dev/null --fail-on never"
+  if have zizmor; then
+    add zizmor workflows "zizmor --offline --no-progress --format json .github/workflows >/dev/null"
+  else echo "skipping zizmor: not found" >&2; fi
+fi
 if [ -n "$astgrep" ]; then
   add ast-grep full "$(q "$astgrep") scan --rule $(q "$ag_rules") . >/dev/null"
   if [ ${#pr_files[@]} -gt 0 ]; then

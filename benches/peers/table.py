@@ -14,7 +14,12 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-SCENARIOS = {"full": "Full tree", "pr": "Pull request (HEAD~N..HEAD)"}
+SCENARIOS = {
+    "full": "Full tree",
+    "pr": "Pull request (HEAD~N..HEAD)",
+    "empty": "Empty change (--base HEAD)",
+    "workflows": "GitHub workflows only (.github/workflows; diffward --only ci)",
+}
 
 
 def main() -> int:

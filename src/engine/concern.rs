@@ -90,8 +90,10 @@ impl Engine<'_> {
             (None, Some(o), Some(n)) => LineChanges::from_hunks(diff_lines(&o.text, &n.text)),
         };
         let mut rules = Vec::new();
-        for (side, is_new, mode) in [(&new, true, DiffMode::Added), (&old, false, DiffMode::Removed)]
-        {
+        for (side, is_new, mode) in [
+            (&new, true, DiffMode::Added),
+            (&old, false, DiffMode::Removed),
+        ] {
             let Some(text) = side else { continue };
             let mine: Vec<usize> = decided
                 .iter()

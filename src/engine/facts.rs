@@ -510,16 +510,8 @@ fn raw_match(
         && place_d.new.as_ref().is_some_and(|n| n.span == (start, end)))
     .then_some((start, end));
     Some(RawMatch {
-        rule: ri,
-        start,
-        end,
-        captures,
-        secret,
-        checksum_valid: None,
-        looks_made_up: false,
-        group: None,
-        scope: false,
         identity: Some(identity(fm, fact, &d.kind)),
+        ..RawMatch::at(ri, (start, end), captures, secret)
     })
 }
 

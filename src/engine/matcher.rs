@@ -42,6 +42,29 @@ pub struct RawMatch {
     pub identity: Option<String>,
 }
 
+impl RawMatch {
+    /// A plain match of rule `rule` over `start..end`: no checksum, group or fact identity.
+    pub fn at(
+        rule: usize,
+        (start, end): (usize, usize),
+        captures: Vec<(String, String)>,
+        secret: Option<(usize, usize)>,
+    ) -> RawMatch {
+        RawMatch {
+            rule,
+            start,
+            end,
+            captures,
+            secret,
+            checksum_valid: None,
+            looks_made_up: false,
+            group: None,
+            scope: false,
+            identity: None,
+        }
+    }
+}
+
 thread_local! {
     // One parser per language per worker thread: creating parsers is cheap, but not free.
     static PARSERS: RefCell<HashMap<Lang, Parser>> = RefCell::new(HashMap::new());
@@ -94,6 +117,9 @@ pub fn too_plain(s: &str, min: f64) -> bool {
     entropy(s) < min.min(n.log2() - 0.4)
 }
 
+/// A match's identity across walks: its pattern, and each capture's index and extent.
+type MatchKey = (usize, Vec<(u32, usize, usize)>);
+
 /// In-progress matches the combined query of a language may hold at once, per rule in it.
 /// Patterns with unordered siblings can otherwise grow quadratically on large objects (a
 /// 10,000-key JSON file); real matches need few states, but every pattern of the language
@@ -142,96 +168,85 @@ pub fn run_queries(
     // returned for both, and kept once.
     let whole = [(0, src.len())];
     let walks = ranges.unwrap_or(&whole);
-    let mut seen: std::collections::HashSet<(usize, Vec<(u32, usize, usize)>)> = Default::default();
+    let mut seen: std::collections::HashSet<MatchKey> = Default::default();
     for &(a, b) in walks {
-    if ranges.is_some() {
-        cursor.set_byte_range(a..b);
-    }
-    let options = QueryCursorOptions::new().progress_callback(&mut over_time);
-    let mut matches = cursor.matches_with_options(&plan.query, tree.root_node(), src, options);
-    while let Some(m) = matches.next() {
-        if walks.len() > 1 {
-            let key = (
-                m.pattern_index,
-                m.captures
-                    .iter()
-                    .map(|c| (c.index, c.node.start_byte(), c.node.end_byte()))
-                    .collect(),
-            );
-            if !seen.insert(key) {
+        if ranges.is_some() {
+            cursor.set_byte_range(a..b);
+        }
+        let options = QueryCursorOptions::new().progress_callback(&mut over_time);
+        let mut matches = cursor.matches_with_options(&plan.query, tree.root_node(), src, options);
+        while let Some(m) = matches.next() {
+            if walks.len() > 1 {
+                let key = (
+                    m.pattern_index,
+                    m.captures
+                        .iter()
+                        .map(|c| (c.index, c.node.start_byte(), c.node.end_byte()))
+                        .collect(),
+                );
+                if !seen.insert(key) {
+                    continue;
+                }
+            }
+            let ri = plan.rule_of_pattern[m.pattern_index];
+            let Some(bucket) = found[ri].as_mut() else {
+                continue;
+            };
+            let Matcher::Query(qm) = &rules[ri].matcher else {
+                continue;
+            };
+            if m.captures.is_empty() {
                 continue;
             }
-        }
-        let ri = plan.rule_of_pattern[m.pattern_index];
-        let Some(bucket) = found[ri].as_mut() else {
-            continue;
-        };
-        let Matcher::Query(qm) = &rules[ri].matcher else {
-            continue;
-        };
-        if m.captures.is_empty() {
-            continue;
-        }
-        let (start, end) = match plan
-            .match_capture
-            .and_then(|mi| m.captures.iter().find(|c| c.index == mi))
-        {
-            Some(c) => (c.node.start_byte(), c.node.end_byte()),
-            None => (
-                m.captures
-                    .iter()
-                    .map(|c| c.node.start_byte())
-                    .min()
-                    .unwrap_or(0),
-                m.captures
-                    .iter()
-                    .map(|c| c.node.end_byte())
-                    .max()
-                    .unwrap_or(0),
-            ),
-        };
-        if let Some(inner) = &qm.inner {
-            if let Some(hay) = text.text.get(start..end) {
-                regex_matches(ri, inner, hay, start, bucket);
-            }
-            continue;
-        }
-        let mut captures = Vec::new();
-        let mut secret = None;
-        for c in m.captures {
-            let name = names[c.index as usize];
-            if Some(c.index) == plan.secret_capture {
-                secret = Some(string_body(src, c.node.start_byte(), c.node.end_byte()));
-            }
-            if name == "match" || name.starts_with('_') {
+            let (start, end) = match plan
+                .match_capture
+                .and_then(|mi| m.captures.iter().find(|c| c.index == mi))
+            {
+                Some(c) => (c.node.start_byte(), c.node.end_byte()),
+                None => (
+                    m.captures
+                        .iter()
+                        .map(|c| c.node.start_byte())
+                        .min()
+                        .unwrap_or(0),
+                    m.captures
+                        .iter()
+                        .map(|c| c.node.end_byte())
+                        .max()
+                        .unwrap_or(0),
+                ),
+            };
+            if let Some(inner) = &qm.inner {
+                if let Some(hay) = text.text.get(start..end) {
+                    regex_matches(ri, inner, hay, start, bucket);
+                }
                 continue;
             }
-            let t = c.node.utf8_text(src).unwrap_or_default().to_string();
-            captures.push((name.to_string(), t));
-        }
-        if let Some((s, e)) = secret {
-            let body = text.text.get(s..e).unwrap_or_default();
-            if !passes(&qm.secret_filter, body) {
-                continue;
+            let mut captures = Vec::new();
+            let mut secret = None;
+            for c in m.captures {
+                let name = names[c.index as usize];
+                if Some(c.index) == plan.secret_capture {
+                    secret = Some(string_body(src, c.node.start_byte(), c.node.end_byte()));
+                }
+                if name == "match" || name.starts_with('_') {
+                    continue;
+                }
+                let t = c.node.utf8_text(src).unwrap_or_default().to_string();
+                captures.push((name.to_string(), t));
             }
+            if let Some((s, e)) = secret {
+                let body = text.text.get(s..e).unwrap_or_default();
+                if !passes(&qm.secret_filter, body) {
+                    continue;
+                }
+            }
+            bucket.push(RawMatch::at(ri, (start, end), captures, secret));
         }
-        bucket.push(RawMatch {
-            rule: ri,
-            start,
-            end,
-            captures,
-            secret,
-            checksum_valid: None,
-            looks_made_up: false,
-            group: None,
-            scope: false,
-            identity: None,
-        });
-    }
-    drop(matches);
-    if cursor.did_exceed_match_limit() {
-        break;
-    }
+        drop(matches);
+        if cursor.did_exceed_match_limit() {
+            break;
+        }
     }
     if crate::timings::enabled() {
         crate::timings::add_rule(&format!("({lang} syntax rules, one walk)"), clock);

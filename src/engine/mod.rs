@@ -3,6 +3,22 @@
 //! semantics applied across the whole change.
 //!
 //! The engine reads a `ChangeSet` and returns plain `Finding`s; it never prints.
+//!
+//! How a change flows through it, and where the time goes (`--timings` shows each stage):
+//! 1. **Concern** (`concern`, changes with an old side only): the literal prefilter over the
+//!    lines near each changed line says which `added`/`removed` rules the change can concern;
+//!    the others are left out of the whole scan. Most queries of a small change are then never
+//!    built, most old sides never parsed.
+//! 2. **Plans** (`rules::plan`): per language, one tree-sitter query holding the patterns of
+//!    every rule the scan may run there, built on first use. Building a query costs
+//!    milliseconds per pattern on a large grammar (the biggest fixed cost of a small scan);
+//!    one combined query walks each tree once for all its rules.
+//! 3. **Per file**, in parallel: read both sides; select each side's rules (prefilter,
+//!    `requires`); parse the old side, then the new side incrementally from the old tree edited
+//!    by the hunks (`reparse`); match: regexes over the text, the combined query over the tree,
+//!    within the changed regions only for `added`/`removed` rules (`regions`).
+//! 4. **Semantics** (`semantics`, `counting`, `facts`): candidates with line-free
+//!    fingerprints, the multiset over the whole change, the change-wide policies.
 
 mod concern;
 mod counting;
@@ -14,6 +30,8 @@ mod regions;
 mod reparse;
 mod semantics;
 mod snippet;
+#[doc(hidden)]
+pub mod stages;
 pub mod text;
 
 use std::sync::OnceLock;
@@ -23,11 +41,11 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use rayon::prelude::*;
 
 use crate::finding::{Finding, Notification};
-use crate::timings::{self, Stage};
 use crate::lang::Lang;
 use crate::rules::{DiffMode, Matcher, RuleSet};
 use crate::source::linediff::{diff_lines, LineChanges};
 use crate::source::{ChangeSet, FileChange};
+use crate::timings::{self, Stage};
 use matcher::RawMatch;
 pub use policy::{is_test_path, mask_every_occurrence, TestPathPolicy};
 use semantics::Candidate;
@@ -175,6 +193,35 @@ impl Literals {
             .ok()
     }
 
+    /// Where the literals `ids` occur in `text`: byte ranges, merged when less than `gap` bytes
+    /// apart.
+    fn occurrences(
+        &self,
+        ids: &std::collections::HashSet<usize>,
+        text: &str,
+        gap: usize,
+    ) -> Vec<(usize, usize)> {
+        let (insensitive_ac, sensitive_ac) = self.automata();
+        let mut hits: Vec<(usize, usize)> = Vec::new();
+        for (ac, offset) in [(insensitive_ac, 0), (sensitive_ac, usize::MAX / 2)] {
+            let Some(ac) = ac else { continue };
+            for m in ac.find_overlapping_iter(text) {
+                if ids.contains(&(offset + m.pattern().as_usize())) {
+                    hits.push((m.start(), m.end()));
+                }
+            }
+        }
+        hits.sort_unstable();
+        let mut out: Vec<(usize, usize)> = Vec::new();
+        for (s, e) in hits {
+            match out.last_mut() {
+                Some(last) if s <= last.1 + gap => last.1 = last.1.max(e),
+                _ => out.push((s, e)),
+            }
+        }
+        out
+    }
+
     /// Which literals occur in `text`, as a predicate on literal ids.
     fn present(&self, text: &str) -> impl Fn(usize) -> bool {
         let scan = |ac: &Option<AhoCorasick>, n: usize| {
@@ -200,7 +247,7 @@ impl Literals {
 }
 
 /// Per language, the rules of its combined query in one scan (`Engine::plans`).
-struct Plans(Vec<(Lang, Vec<usize>)>);
+pub struct Plans(Vec<(Lang, Vec<usize>)>);
 
 impl Plans {
     fn members(&self, lang: Lang) -> &[usize] {
@@ -209,6 +256,27 @@ impl Plans {
             .find(|(l, _)| *l == lang)
             .map_or(&[], |(_, m)| m.as_slice())
     }
+}
+
+/// A file read and its rules selected (`Engine::prepare`), waiting for the scan's queries.
+struct Prepared<'f> {
+    index: usize,
+    f: &'f FileChange,
+    lang: Option<Lang>,
+    res: FileResult,
+    old: Option<SideText>,
+    new: Option<SideText>,
+    changes: LineChanges,
+    old_sel: Option<Selected>,
+    new_sel: Option<Selected>,
+    fact_rules: Vec<usize>,
+    kind: Option<crate::analyzers::FileKind>,
+}
+
+/// A file after `Engine::prepare`: scanned already (nothing to parse), or waiting.
+enum Step<'f> {
+    Done(Box<FileResult>),
+    Pending(Box<Prepared<'f>>),
 }
 
 /// A side's rules after its prefilter: (regex rules, query rules).
@@ -300,17 +368,49 @@ impl<'r> Engine<'r> {
             (None, changes.files.iter().map(|_| None).collect())
         };
         timings::add(Stage::Prefilter, clock);
-        let plans = self.plans(hot.as_deref(), any_old);
-        let results: Vec<FileResult> = changes
+        // Every file read and its rules selected first: the query rules some file needs are
+        // then known, and each language's query is built once for exactly those (building is
+        // the costly part of a query).
+        let steps: Vec<Step> = changes
             .files
             .par_iter()
             .zip(known.into_par_iter())
             .enumerate()
             .map(|(i, (f, known))| {
                 let clock = timings::start();
-                let r = self.scan_file(i, f, any_old, hot.as_deref(), known, &plans);
-                timings::add_file(&f.path, r.stats.bytes_scanned, clock);
-                r
+                let step = self.prepare(i, f, any_old, hot.as_deref(), known);
+                timings::add_file(&f.path, 0, clock);
+                step
+            })
+            .collect();
+        let mut needed = vec![false; self.rules.rules.len()];
+        for s in &steps {
+            if let Step::Pending(p) = s {
+                for sel in [&p.old_sel, &p.new_sel].into_iter().flatten() {
+                    for &r in &sel.queries {
+                        needed[r] = true;
+                    }
+                }
+            }
+        }
+        let plans = self.plans_of(&needed);
+        // The languages' queries are built side by side, the files wait for theirs.
+        plans.0.par_iter().for_each(|(l, m)| {
+            if !m.is_empty() {
+                self.rules.plan(*l, m);
+            }
+        });
+        let results: Vec<FileResult> = steps
+            .into_par_iter()
+            .map(|s| match s {
+                Step::Done(r) => *r,
+                Step::Pending(p) => {
+                    let clock = timings::start();
+                    let path = p.f.path.clone();
+                    let r = self.finish(*p, &plans);
+                    timings::add_file(&path, r.stats.bytes_scanned, clock);
+                    r
+                }
             })
             .collect();
         let mut candidates = Vec::new();
@@ -426,9 +526,8 @@ impl<'r> Engine<'r> {
                 let mut values = Vec::new();
                 for side in [&f.new, &f.old] {
                     if let Ok(Some(l)) = load(side, self.opts.max_file_size) {
-                        let (matches, _) = self.run_side(
-                            lang, &l.text, &regexes, &plans, None, &mut notes, &f.path,
-                        );
+                        let (matches, _) = self
+                            .run_side(lang, &l.text, &regexes, &plans, None, &mut notes, &f.path);
                         values.extend(self.credential_values(&matches, &l.text));
                         if queries.is_empty() {
                             continue;
@@ -453,9 +552,8 @@ impl<'r> Engine<'r> {
                             })
                             .collect();
                         let near = SideText::new(near);
-                        let (matches, _) = self.run_side(
-                            lang, &near, &queries, &plans, None, &mut notes, &f.path,
-                        );
+                        let (matches, _) =
+                            self.run_side(lang, &near, &queries, &plans, None, &mut notes, &f.path);
                         values.extend(self.credential_values(&matches, &near));
                     }
                 }
@@ -507,6 +605,24 @@ impl<'r> Engine<'r> {
         )
     }
 
+    /// Per language, the query rules of `needed` (indexed by rule) that apply to it.
+    fn plans_of(&self, needed: &[bool]) -> Plans {
+        Plans(
+            Lang::ALL
+                .iter()
+                .map(|&lang| {
+                    let members = (0..needed.len())
+                        .filter(|&i| {
+                            needed[i]
+                                && matches!(&self.rules.rules[i].matcher, Matcher::Query(q) if q.supports(lang))
+                        })
+                        .collect();
+                    (lang, members)
+                })
+                .collect(),
+        )
+    }
+
     /// Whether the scan's category selection keeps a rule.
     fn selected(&self, r: &crate::rules::Rule) -> bool {
         self.opts
@@ -531,6 +647,20 @@ impl<'r> Engine<'r> {
             })
             .map(|(i, _)| i)
             .collect()
+    }
+
+    /// Where the literals of the query rules `rules` occur in `text` (`None` when one of them has
+    /// no literals): a walk of their query limited to these ranges finds every match, since each
+    /// match holds a literal of its rule (see `rules::query::derive_prefilter`, and `keywords`
+    /// in the README).
+    fn literal_ranges(&self, rules: &[usize], text: &str) -> Option<Vec<(usize, usize)>> {
+        let mut ids = std::collections::HashSet::new();
+        for &r in rules {
+            let alts = self.rule_literals[r].as_ref()?;
+            ids.extend(alts.iter().flatten().flatten().copied());
+        }
+        // Close occurrences share one walk: a walk costs a descent from the root.
+        Some(self.literals.occurrences(&ids, text, 512))
     }
 
     /// The subset of `rules` whose prefilter literals occur in `text`.
@@ -674,15 +804,14 @@ impl<'r> Engine<'r> {
 
     /// Scan one file. `hot`: the rules the change concerns (`concern`), when decided;
     /// `known`: the file's line changes, when that pass worked them out already.
-    fn scan_file(
+    fn prepare<'f>(
         &self,
         index: usize,
-        f: &FileChange,
+        f: &'f FileChange,
         any_old: bool,
         hot: Option<&[bool]>,
         known: Option<LineChanges>,
-        plans: &Plans,
-    ) -> FileResult {
+    ) -> Step<'f> {
         let mut res = FileResult {
             candidates: Vec::new(),
             secret_values: Vec::new(),
@@ -696,7 +825,7 @@ impl<'r> Engine<'r> {
             rules.retain(|&r| self.rules.rules[r].diff != DiffMode::Removed);
         }
         if rules.is_empty() {
-            return res;
+            return Step::Done(Box::new(res));
         }
         // Still read below when no rule is left, for the summary's counts.
         if let Some(hot) = hot {
@@ -728,20 +857,18 @@ impl<'r> Engine<'r> {
             }
         };
         let clock = timings::start();
-        let mut new = load_side(&f.new);
-        let mut old = load_side(&f.old);
+        let new = load_side(&f.new);
+        let old = load_side(&f.old);
         if (new.is_none() && !f.new.is_absent()) || (old.is_none() && !f.old.is_absent()) {
             // A side that exists could not be read: without it the diff would be wrong.
-            return res;
+            return Step::Done(Box::new(res));
         }
         let changes = match (known, &f.hunks, &old, &new) {
             (Some(known), ..) => known,
             (None, Some(h), _, _) => LineChanges::from_hunks(h.clone()),
             (None, None, None, _) => LineChanges::all_added(),
             (None, None, Some(_), None) => LineChanges::all_removed(),
-            (None, None, Some(o), Some(n)) => {
-                LineChanges::from_hunks(diff_lines(&o.text, &n.text))
-            }
+            (None, None, Some(o), Some(n)) => LineChanges::from_hunks(diff_lines(&o.text, &n.text)),
         };
         timings::add(Stage::Read, clock);
         res.stats.files_scanned = 1;
@@ -781,6 +908,43 @@ impl<'r> Engine<'r> {
         // which regions the `added`/`removed` rules must walk (`regions`).
         let old_sel = old.as_ref().map(|o| self.select(&old_rules, o));
         let new_sel = new.as_ref().map(|n| self.select(&rules, n));
+        let file = Prepared {
+            index,
+            f,
+            lang,
+            res,
+            old,
+            new,
+            changes,
+            old_sel,
+            new_sel,
+            fact_rules,
+            kind,
+        };
+        let parses = |s: &Option<Selected>| s.as_ref().is_some_and(|s| !s.queries.is_empty());
+        if parses(&file.old_sel) || parses(&file.new_sel) {
+            Step::Pending(Box::new(file))
+        } else {
+            Step::Done(Box::new(self.finish(file, &Plans(Vec::new()))))
+        }
+    }
+
+    /// The rest of a file's scan, once the scan's queries are known: parse, match, candidates,
+    /// facts.
+    fn finish(&self, file: Prepared<'_>, plans: &Plans) -> FileResult {
+        let Prepared {
+            index,
+            f,
+            lang,
+            mut res,
+            mut old,
+            mut new,
+            changes,
+            old_sel,
+            new_sel,
+            fact_rules,
+            kind,
+        } = file;
         let old_tree = match (&old, &old_sel) {
             (Some(o), Some(s)) => self.parse_for(lang, o, s, None, &mut res.notifications, &f.path),
             _ => None,
@@ -804,12 +968,27 @@ impl<'r> Engine<'r> {
                 })
             })
         };
-        let regions = match (&edited, &new_tree, &old, &new) {
-            (Some(e), Some(nt), Some(o), Some(n)) if narrowable(&old_sel) && narrowable(&new_sel) => {
+        let mut regions = match (&edited, &new_tree, &old, &new) {
+            (Some(e), Some(nt), Some(o), Some(n))
+                if narrowable(&old_sel) && narrowable(&new_sel) =>
+            {
                 regions::of(&changes, o, n, e, nt)
             }
             _ => None,
         };
+        // A new file (or a plain scan's): every line is added, so there is no changed region
+        // to keep to, but a match holds one of its rule's literals, so a walk can keep to
+        // where they occur.
+        if let (None, None, Some(n), Some(s)) = (&regions, &old, &new, &new_sel) {
+            if narrowable(&new_sel) {
+                if let Some(ranges) = self.literal_ranges(&s.queries, &n.text) {
+                    regions = Some(regions::Regions {
+                        old: Vec::new(),
+                        new: ranges,
+                    });
+                }
+            }
+        }
         let mut old_matches = Vec::new();
         if let (Some(o), Some(s)) = (&mut old, &old_sel) {
             old_matches = self.match_side(

@@ -43,7 +43,12 @@ pub fn aligned(changes: &LineChanges) -> Option<Vec<(u32, u32)>> {
 
 /// The old side's tree with the change's hunks applied as edits, ready to parse the new side
 /// with; `None` when the hunks do not line the two sides up (the caller parses afresh).
-pub fn edited(old_tree: &Tree, old: &SideText, new: &SideText, changes: &LineChanges) -> Option<Tree> {
+pub fn edited(
+    old_tree: &Tree,
+    old: &SideText,
+    new: &SideText,
+    changes: &LineChanges,
+) -> Option<Tree> {
     let starts = aligned(changes)?;
     let mut tree = old_tree.clone();
     // Last hunk first: the text before an edit is then still the old text, so its offsets and
@@ -51,7 +56,10 @@ pub fn edited(old_tree: &Tree, old: &SideText, new: &SideText, changes: &LineCha
     for (h, &(old_line, new_line)) in changes.hunks().iter().zip(&starts).rev() {
         let start_byte = old.line_start(old_line);
         let old_end_byte = old.line_start(old_line + h.old_len);
-        let (ns, ne) = (new.line_start(new_line), new.line_start(new_line + h.new_len));
+        let (ns, ne) = (
+            new.line_start(new_line),
+            new.line_start(new_line + h.new_len),
+        );
         if old_end_byte < start_byte || ne < ns {
             return None;
         }
@@ -90,9 +98,16 @@ mod tests {
         let edited = edited(&old_tree, &o, &n, &changes).expect("hunks line up");
         let again = super::super::matcher::parse(lang, new, Some(&edited)).expect("new parses");
         let fresh = super::super::matcher::parse(lang, new, None).expect("new parses");
-        assert_eq!(again.root_node().to_sexp(), fresh.root_node().to_sexp(), "{new}");
+        assert_eq!(
+            again.root_node().to_sexp(),
+            fresh.root_node().to_sexp(),
+            "{new}"
+        );
         assert_eq!(again.root_node().end_byte(), new.len());
-        assert_eq!(again.root_node().end_position(), fresh.root_node().end_position());
+        assert_eq!(
+            again.root_node().end_position(),
+            fresh.root_node().end_position()
+        );
     }
 
     #[test]
@@ -118,8 +133,10 @@ mod tests {
         same_as_fresh(
             Lang::Javascript,
             js,
-            &js.replace("fetch(u)", "fetch(u, {\n    rejectUnauthorized: false,\n  })"),
+            &js.replace(
+                "fetch(u)",
+                "fetch(u, {\n    rejectUnauthorized: false,\n  })",
+            ),
         );
     }
 }
-

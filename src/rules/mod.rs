@@ -146,13 +146,22 @@ impl RuleSet {
     /// The combined query of the query rules `members` (indices, ascending) for `lang`, built
     /// on first use. Building is the expensive part of a query (milliseconds per pattern for a
     /// large grammar), so a scan asks for exactly the rules its change concerns.
-    pub fn plan(
-        &self,
-        lang: crate::lang::Lang,
-        members: &[usize],
-    ) -> PlanCell {
+    pub fn plan(&self, lang: crate::lang::Lang, members: &[usize]) -> PlanCell {
         let cell = match self.plans.lock() {
-            Ok(mut cache) => cache.entry((lang, members.to_vec())).or_default().clone(),
+            Ok(mut cache) => {
+                // A query already built for more rules serves as well (a second scan of the
+                // same run, like the history check's, asks for a subset): walking a few more
+                // patterns costs far less than building them again.
+                let built = cache.iter().find(|((l, m), c)| {
+                    *l == lang
+                        && c.get().is_some()
+                        && members.iter().all(|r| m.binary_search(r).is_ok())
+                });
+                match built {
+                    Some((_, c)) => c.clone(),
+                    None => cache.entry((lang, members.to_vec())).or_default().clone(),
+                }
+            }
             Err(_) => Default::default(),
         };
         cell.get_or_init(|| {

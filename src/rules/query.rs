@@ -59,7 +59,7 @@ impl QueryMatcher {
                 compile_for(&self.source, lang).ok()
             })
         })
-            .as_ref()
+        .as_ref()
     }
 
     /// Compile for every language now, reporting the first error.

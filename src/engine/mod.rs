@@ -383,13 +383,21 @@ impl<'r> Engine<'r> {
                 step
             })
             .collect();
-        let mut needed = vec![false; self.rules.rules.len()];
+        // Per language, the query rules its files need.
+        let mut needed: Vec<(Lang, Vec<bool>)> = Vec::new();
         for s in &steps {
-            if let Step::Pending(p) = s {
-                for sel in [&p.old_sel, &p.new_sel].into_iter().flatten() {
-                    for &r in &sel.queries {
-                        needed[r] = true;
-                    }
+            let Step::Pending(p) = s else { continue };
+            let Some(lang) = p.lang else { continue };
+            let at = match needed.iter().position(|(l, _)| *l == lang) {
+                Some(i) => i,
+                None => {
+                    needed.push((lang, vec![false; self.rules.rules.len()]));
+                    needed.len() - 1
+                }
+            };
+            for sel in [&p.old_sel, &p.new_sel].into_iter().flatten() {
+                for &r in &sel.queries {
+                    needed[at].1[r] = true;
                 }
             }
         }
@@ -605,19 +613,20 @@ impl<'r> Engine<'r> {
         )
     }
 
-    /// Per language, the query rules of `needed` (indexed by rule) that apply to it.
-    fn plans_of(&self, needed: &[bool]) -> Plans {
+    /// Per language, the query rules its files need (`needed`, indexed by rule) that apply to
+    /// it.
+    fn plans_of(&self, needed: &[(Lang, Vec<bool>)]) -> Plans {
         Plans(
-            Lang::ALL
+            needed
                 .iter()
-                .map(|&lang| {
-                    let members = (0..needed.len())
+                .map(|(lang, rules)| {
+                    let members = (0..rules.len())
                         .filter(|&i| {
-                            needed[i]
-                                && matches!(&self.rules.rules[i].matcher, Matcher::Query(q) if q.supports(lang))
+                            rules[i]
+                                && matches!(&self.rules.rules[i].matcher, Matcher::Query(q) if q.supports(*lang))
                         })
                         .collect();
-                    (lang, members)
+                    (*lang, members)
                 })
                 .collect(),
         )

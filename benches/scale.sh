@@ -27,17 +27,14 @@ PY
   git -C "$dir" add -A
   git -C "$dir" -c user.email=b@example.com -c user.name=bench commit -q -m base
   # The change: one line added to one file.
-  local f
-  f=$(cd "$dir" && git ls-files | head -n 1)
-  printf 'r = requests.get(url, verify=False)\n' >> "$dir/$f"
+  printf 'r = requests.get(url, verify=False)\n' >> "$dir/pkg0/mod0/m0.py"
   git -C "$dir" -c user.email=b@example.com -c user.name=bench commit -q -am change
 }
 
 make_repo "$work/small" 100
 make_repo "$work/large" 100000
 for size in small large; do
-  f=$(cd "$work/$size" && git ls-files | head -n 1)
-  printf '# edited\n' >> "$work/$size/$f"   # an uncommitted edit for the work-tree scan
+  printf '# edited\n' >> "$work/$size/pkg0/mod0/m0.py"   # an uncommitted edit for the work tree
 done
 for size in small large; do
   n=$([ $size = small ] && echo 100 || echo 100,000)

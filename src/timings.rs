@@ -56,8 +56,8 @@ static STAGE_CALLS: [AtomicU64; 11] = [const { AtomicU64::new(0) }; 11];
 /// Per rule id: (nanoseconds, sides matched).
 static RULE_NS: Mutex<Vec<(String, u64, u64)>> = Mutex::new(Vec::new());
 
-/// Per file: (path, bytes read, nanoseconds in the engine).
-static FILE_NS: Mutex<Vec<(String, u64, u64)>> = Mutex::new(Vec::new());
+/// Per file: (path, bytes read, nanoseconds in the engine), summed over the engine's passes.
+static FILE_NS: Mutex<Option<std::collections::HashMap<String, (u64, u64)>>> = Mutex::new(None);
 
 /// Start recording.
 pub fn enable() {
@@ -132,7 +132,12 @@ pub fn add_build(label: impl FnOnce() -> String, since: Option<Instant>) {
 pub fn add_file(path: &str, bytes: u64, since: Option<Instant>) {
     let Some(t) = since else { return };
     if let Ok(mut files) = FILE_NS.lock() {
-        files.push((path.to_string(), bytes, t.elapsed().as_nanos() as u64));
+        let e = files
+            .get_or_insert_with(Default::default)
+            .entry(path.to_string())
+            .or_default();
+        e.0 = e.0.max(bytes);
+        e.1 += t.elapsed().as_nanos() as u64;
     }
 }
 
@@ -171,7 +176,12 @@ pub fn report(wall: std::time::Duration) -> String {
             out.push_str(&format!("    {:>9.1}  {label}\n", ms(*ns)));
         }
     }
-    if let Ok(mut files) = FILE_NS.lock() {
+    if let Ok(files) = FILE_NS.lock() {
+        let mut files: Vec<(&String, u64, u64)> = files
+            .iter()
+            .flatten()
+            .map(|(p, &(b, ns))| (p, b, ns))
+            .collect();
         files.sort_by_key(|f| std::cmp::Reverse(f.2));
         if !files.is_empty() {
             out.push_str("  slowest files (engine time, KiB):\n");

@@ -19,20 +19,19 @@
 //! can show is still found and masked.
 
 use super::snippet::{CONTEXT_LINES, MAX_SNIPPET_LINES};
-use super::text::{load, SideText};
-use super::Engine;
+use super::text::SideText;
+use super::{Engine, ReadFile};
 use crate::lang::Lang;
 use crate::rules::{DiffMode, Matcher};
-use crate::source::linediff::{diff_lines, LineChanges};
 use crate::source::FileChange;
 
 /// Lines around a changed line whose literals still count as near it.
 pub const MARGIN: u32 = MAX_SNIPPET_LINES + CONTEXT_LINES;
 
-/// What the first pass learnt of one file: its line changes (kept for the scan), and which
-/// rules its changed lines concern.
+/// What the first pass learnt of one file: the file as read (kept for the scan, so no file is
+/// read or diffed twice), and which rules its changed lines concern.
 pub struct Concern {
-    pub changes: Option<LineChanges>,
+    pub read: Option<ReadFile>,
     pub rules: Vec<usize>,
 }
 
@@ -70,29 +69,23 @@ impl Engine<'_> {
             .into_iter()
             .filter(|&r| decided_here(&self.rules.rules[r]))
             .collect();
-        let read = |c| {
-            load(c, self.opts.max_file_size)
-                .ok()
-                .flatten()
-                .map(|l| l.text)
-        };
         if decided.is_empty() {
             return Concern {
-                changes: None,
+                read: None,
                 rules: Vec::new(),
             };
         }
-        let (new, old) = (read(&f.new), read(&f.old));
-        let changes = match (&f.hunks, &old, &new) {
-            (Some(h), _, _) => LineChanges::from_hunks(h.clone()),
-            (None, None, _) => LineChanges::all_added(),
-            (None, Some(_), None) => LineChanges::all_removed(),
-            (None, Some(o), Some(n)) => LineChanges::from_hunks(diff_lines(&o.text, &n.text)),
+        let read = self.read(f);
+        let Some(changes) = &read.changes else {
+            return Concern {
+                read: Some(read),
+                rules: Vec::new(),
+            };
         };
         let mut rules = Vec::new();
         for (side, is_new, mode) in [
-            (&new, true, DiffMode::Added),
-            (&old, false, DiffMode::Removed),
+            (&read.new, true, DiffMode::Added),
+            (&read.old, false, DiffMode::Removed),
         ] {
             let Some(text) = side else { continue };
             let mine: Vec<usize> = decided
@@ -111,7 +104,7 @@ impl Engine<'_> {
             rules.extend(near);
         }
         Concern {
-            changes: Some(changes),
+            read: Some(read),
             rules,
         }
     }

@@ -279,6 +279,15 @@ enum Step<'f> {
     Pending(Box<Prepared<'f>>),
 }
 
+/// A file's two sides as read, the notes reading them left, and their line changes (`None`
+/// when a side that exists could not be read).
+pub(super) struct ReadFile {
+    new: Option<SideText>,
+    old: Option<SideText>,
+    notes: Vec<Notification>,
+    changes: Option<LineChanges>,
+}
+
 /// A side's rules after its prefilter: (regex rules, query rules).
 struct Selected {
     regexes: Vec<usize>,
@@ -354,7 +363,7 @@ impl<'r> Engine<'r> {
         // With an old side, first decide which rules the changed lines concern at all (see
         // `concern`); a plain scan's every line is added, so there is nothing to decide.
         let clock = timings::start();
-        let (hot, known): (Option<Vec<bool>>, Vec<Option<LineChanges>>) = if any_old {
+        let (hot, known): (Option<Vec<bool>>, Vec<Option<ReadFile>>) = if any_old {
             let concerns: Vec<concern::Concern> =
                 changes.files.par_iter().map(|f| self.concern(f)).collect();
             let mut hot = vec![false; self.rules.rules.len()];
@@ -363,7 +372,7 @@ impl<'r> Engine<'r> {
                     hot[r] = true;
                 }
             }
-            (Some(hot), concerns.into_iter().map(|c| c.changes).collect())
+            (Some(hot), concerns.into_iter().map(|c| c.read).collect())
         } else {
             (None, changes.files.iter().map(|_| None).collect())
         };
@@ -519,7 +528,7 @@ impl<'r> Engine<'r> {
         /// Lines around a shown line that syntax rules still see (a key and its value may be on
         /// neighbouring lines).
         const MARGIN: u64 = 4;
-        let plans = self.plans(None, true);
+        let plans = self.every_plan();
         changes
             .files
             .par_iter()
@@ -587,30 +596,11 @@ impl<'r> Engine<'r> {
             .collect()
     }
 
-    /// The query rules each language's combined query holds in this scan: every selected one
-    /// the change may run (`hot`, `any_old`: see `scan`).
-    fn plans(&self, hot: Option<&[bool]>, any_old: bool) -> Plans {
-        Plans(
-            Lang::ALL
-                .iter()
-                .map(|&lang| {
-                    let members = self
-                        .rules
-                        .rules
-                        .iter()
-                        .enumerate()
-                        .filter(|(i, r)| {
-                            matches!(&r.matcher, Matcher::Query(q) if q.supports(lang))
-                                && self.selected(r)
-                                && (any_old || r.diff != DiffMode::Removed)
-                                && hot.is_none_or(|h| !concern::decided_here(r) || h[*i])
-                        })
-                        .map(|(i, _)| i)
-                        .collect();
-                    (lang, members)
-                })
-                .collect(),
-        )
+    /// Every selected query rule of every language: for the scans that run rules without a
+    /// first pass to say which they need (masking a report's secrets, the stage benches).
+    fn every_plan(&self) -> Plans {
+        let selected: Vec<bool> = self.rules.rules.iter().map(|r| self.selected(r)).collect();
+        self.plans_of(&Lang::ALL.map(|l| (l, selected.clone())))
     }
 
     /// Per language, the query rules its files need (`needed`, indexed by rule) that apply to
@@ -811,15 +801,62 @@ impl<'r> Engine<'r> {
         out
     }
 
-    /// Scan one file. `hot`: the rules the change concerns (`concern`), when decided;
-    /// `known`: the file's line changes, when that pass worked them out already.
+    /// Read a file and select its rules. `hot`: the rules the change concerns (`concern`), when
+    /// decided; `known`: the file as that pass read it.
+    /// Read both sides of a file and diff them.
+    fn read(&self, f: &FileChange) -> ReadFile {
+        let clock = timings::start();
+        // A lockfile may be far larger than the text rules' limit; the analyzers read it whole
+        // (their cost grows with its size, not with the rules), the text rules up to their limit.
+        let limit = crate::analyzers::FileKind::of(&f.path).map_or(self.opts.max_file_size, |k| {
+            k.size_limit().max(self.opts.max_file_size)
+        });
+        let mut notes = Vec::new();
+        let mut load_side = |c| match load(c, limit) {
+            Ok(Some(l)) => {
+                if let Some(note) = l.note {
+                    notes.push(Notification {
+                        path: f.path.clone(),
+                        message: note,
+                    });
+                }
+                Some(l.text)
+            }
+            Ok(None) => None,
+            Err(LoadError::Skipped(why)) => {
+                notes.push(Notification {
+                    path: f.path.clone(),
+                    message: why,
+                });
+                None
+            }
+        };
+        let new = load_side(&f.new);
+        let old = load_side(&f.old);
+        // A side that exists but could not be read leaves nothing to diff against.
+        let readable = (new.is_some() || f.new.is_absent()) && (old.is_some() || f.old.is_absent());
+        let changes = readable.then(|| match (&f.hunks, &old, &new) {
+            (Some(h), _, _) => LineChanges::from_hunks(h.clone()),
+            (None, None, _) => LineChanges::all_added(),
+            (None, Some(_), None) => LineChanges::all_removed(),
+            (None, Some(o), Some(n)) => LineChanges::from_hunks(diff_lines(&o.text, &n.text)),
+        });
+        timings::add(Stage::Read, clock);
+        ReadFile {
+            new,
+            old,
+            notes,
+            changes,
+        }
+    }
+
     fn prepare<'f>(
         &self,
         index: usize,
         f: &'f FileChange,
         any_old: bool,
         hot: Option<&[bool]>,
-        known: Option<LineChanges>,
+        known: Option<ReadFile>,
     ) -> Step<'f> {
         let mut res = FileResult {
             candidates: Vec::new(),
@@ -840,46 +877,18 @@ impl<'r> Engine<'r> {
         if let Some(hot) = hot {
             rules.retain(|&r| !concern::decided_here(&self.rules.rules[r]) || hot[r]);
         }
-        // A lockfile may be far larger than the text rules' limit; the analyzers read it whole
-        // (their cost grows with its size, not with the rules), the text rules up to their limit.
         let kind = crate::analyzers::FileKind::of(&f.path);
-        let limit = kind.map_or(self.opts.max_file_size, |k| {
-            k.size_limit().max(self.opts.max_file_size)
-        });
-        let mut load_side = |c| match load(c, limit) {
-            Ok(Some(l)) => {
-                if let Some(note) = l.note {
-                    res.notifications.push(Notification {
-                        path: f.path.clone(),
-                        message: note,
-                    });
-                }
-                Some(l.text)
-            }
-            Ok(None) => None,
-            Err(LoadError::Skipped(why)) => {
-                res.notifications.push(Notification {
-                    path: f.path.clone(),
-                    message: why,
-                });
-                None
-            }
-        };
-        let clock = timings::start();
-        let new = load_side(&f.new);
-        let old = load_side(&f.old);
-        if (new.is_none() && !f.new.is_absent()) || (old.is_none() && !f.old.is_absent()) {
+        let ReadFile {
+            new,
+            old,
+            notes,
+            changes,
+        } = known.unwrap_or_else(|| self.read(f));
+        res.notifications.extend(notes);
+        let Some(changes) = changes else {
             // A side that exists could not be read: without it the diff would be wrong.
             return Step::Done(Box::new(res));
-        }
-        let changes = match (known, &f.hunks, &old, &new) {
-            (Some(known), ..) => known,
-            (None, Some(h), _, _) => LineChanges::from_hunks(h.clone()),
-            (None, None, None, _) => LineChanges::all_added(),
-            (None, None, Some(_), None) => LineChanges::all_removed(),
-            (None, None, Some(o), Some(n)) => LineChanges::from_hunks(diff_lines(&o.text, &n.text)),
         };
-        timings::add(Stage::Read, clock);
         res.stats.files_scanned = 1;
         if let Some(n) = &new {
             res.stats.bytes_scanned = n.text.len() as u64;
@@ -998,38 +1007,33 @@ impl<'r> Engine<'r> {
                 }
             }
         }
-        let mut old_matches = Vec::new();
-        if let (Some(o), Some(s)) = (&mut old, &old_sel) {
-            old_matches = self.match_side(
+        // Each side's matches; its secrets are kept on the side, so every snippet cut from it
+        // can mask them, and their values for masking the whole report.
+        let mut matched = |text: &mut Option<SideText>,
+                           sel: &Option<Selected>,
+                           tree: Option<&tree_sitter::Tree>,
+                           ranges: Option<&[(usize, usize)]>| {
+            let (Some(t), Some(s)) = (text.as_mut(), sel) else {
+                return Vec::new();
+            };
+            let m = self.match_side(
                 lang,
-                o,
+                t,
                 s,
-                old_tree.as_ref(),
-                regions.as_ref().map(|r| r.old.as_slice()),
+                tree,
+                ranges,
                 plans,
                 &mut res.notifications,
                 &f.path,
             );
-            o.secrets = old_matches.iter().filter_map(|m| m.secret).collect();
-            res.secret_values
-                .extend(self.credential_values(&old_matches, o));
-        }
-        let mut new_matches = Vec::new();
-        if let (Some(n), Some(s)) = (&mut new, &new_sel) {
-            new_matches = self.match_side(
-                lang,
-                n,
-                s,
-                new_tree.as_ref(),
-                regions.as_ref().map(|r| r.new.as_slice()),
-                plans,
-                &mut res.notifications,
-                &f.path,
-            );
-            n.secrets = new_matches.iter().filter_map(|m| m.secret).collect();
-            res.secret_values
-                .extend(self.credential_values(&new_matches, n));
-        }
+            t.secrets = m.iter().filter_map(|m| m.secret).collect();
+            res.secret_values.extend(self.credential_values(&m, t));
+            m
+        };
+        let old_ranges = regions.as_ref().map(|r| r.old.as_slice());
+        let new_ranges = regions.as_ref().map(|r| r.new.as_slice());
+        let old_matches = matched(&mut old, &old_sel, old_tree.as_ref(), old_ranges);
+        let new_matches = matched(&mut new, &new_sel, new_tree.as_ref(), new_ranges);
         if let Some(n) = &new {
             for m in new_matches {
                 res.candidates.push(semantics::new_side_candidate(

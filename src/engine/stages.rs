@@ -71,7 +71,7 @@ pub type Matched = (
 pub fn matched(engine: &Engine, path: &str, old: &str, new: &str) -> Matched {
     let lang = Lang::for_path(path);
     let rules = engine.rules_for(lang, path, None);
-    let plans: Plans = engine.plans(None, true);
+    let plans: Plans = engine.every_plan();
     let (o, n) = (
         SideText::new(old.to_string()),
         SideText::new(new.to_string()),

@@ -123,6 +123,9 @@ fn bench(c: &mut Criterion) {
     let out = diffward::engine::scan(&change, &rules, ScanOptions::default());
     let report = diffward::report::Report {
         findings: &out.findings,
+        suppressed: &out.suppressed,
+        include_suppressed: false,
+        baseline: None,
         notifications: &out.notifications,
         rules: &rules,
         stats: &out.stats,

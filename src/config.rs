@@ -19,6 +19,21 @@ pub struct Config {
     pub severity: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     pub infra: InfraConfig,
+    #[serde(default)]
+    pub policy: PolicyConfig,
+}
+
+/// How the gate treats changes that coding agents wrote.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PolicyConfig {
+    /// Findings from AI-assisted commits fail the scan at or above this severity (instead of
+    /// the scan's own `fail-on`, when that is higher).
+    pub ai_assisted_fail_on: Option<String>,
+    /// Let an allow comment or a baseline entry that an AI-assisted commit of the change added
+    /// silence a critical or high finding of that change (default: it cannot).
+    #[serde(default)]
+    pub ai_assisted_may_suppress: bool,
 }
 
 /// Which files are infrastructure code when their names do not say (globs of repository
@@ -76,6 +91,9 @@ pub struct ScanConfig {
     pub findings_in_tests: Option<crate::engine::TestPathPolicy>,
     /// Findings below this confidence never fail the scan (default `medium`).
     pub min_confidence: Option<crate::finding::Confidence>,
+    /// The baseline file, relative to this file (default `.diffward-baseline.toml` at the
+    /// repository root, when there is one).
+    pub baseline: Option<PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -101,6 +119,18 @@ impl Config {
         for r in &mut cfg.scan.rules {
             if r.is_relative() {
                 *r = dir.join(&*r);
+            }
+        }
+        if let Some(b) = &mut cfg.scan.baseline {
+            if b.is_relative() {
+                *b = dir.join(&*b);
+            }
+        }
+        if let Some(f) = &cfg.policy.ai_assisted_fail_on {
+            if parse_severity(f).is_none() {
+                return Err(err(format!(
+                    "policy.ai-assisted-fail-on: unknown severity `{f}`: use critical, high, medium, low or info"
+                )));
             }
         }
         for r in &cfg.allow.regexes {

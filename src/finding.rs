@@ -207,6 +207,35 @@ pub struct Provenance {
     pub assistant: Option<String>,
 }
 
+/// How a suppression was made (SARIF's `suppression.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SuppressionKind {
+    /// An allow comment in the file.
+    InSource,
+    /// An entry of a baseline file.
+    External,
+}
+
+/// What keeps a finding out of the report (see `crate::suppress`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suppression {
+    pub kind: SuppressionKind,
+    /// The reason the comment or the entry gives.
+    pub justification: String,
+    /// The file that holds it: the finding's own file, or the baseline file.
+    pub path: String,
+    /// Its 1-based line there (0 when it has none, as an entry of a baseline not in a file).
+    pub line: u32,
+    /// The change being scanned added it (an allow comment on an added line, a baseline entry
+    /// the base side did not have).
+    pub added_by_change: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
 /// One reported risk.
 #[derive(Debug, Clone, Serialize)]
 pub struct Finding {
@@ -233,6 +262,9 @@ pub struct Finding {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checksum_valid: Option<bool>,
     pub provenance: Option<Provenance>,
+    /// Set when an allow comment or a baseline entry keeps the finding out of the report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<Suppression>,
     /// For a removal: the 1-based line of the base text where the removed match began.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub base_line: Option<u32>,

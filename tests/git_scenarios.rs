@@ -568,16 +568,19 @@ fn allow_comments_with_a_reason_silence_a_finding() {
     );
     r.commit_all("allowed");
     let run = range_scan(&r);
-    // The allow without a reason does not count, and is itself reported.
+    // The allow without a reason does not count, and is itself reported; the two that count
+    // are shown to the reviewer as what the change silenced.
     assert_eq!(
         run.findings(),
         vec![
+            ("checks/diffward-allow-added".into(), "a.py".into(), 2),
             ("secrets/aws-access-key-id".into(), "a.py".into(), 4),
             (
                 "checks/diffward-allow-without-reason".into(),
                 "a.py".into(),
                 4
             ),
+            ("checks/diffward-allow-added".into(), "a.py".into(), 5),
         ]
     );
     assert_eq!(run.json()["summary"]["allowed_by_comment"], 2);

@@ -547,7 +547,9 @@ fn a_trailing_allow_comment_covers_its_own_line_only() {
         "a = get(u, verify=False)  # diffward:allow auth mock server in the demo\nb = get(u, verify=False)\n# diffward:allow auth the next line talks to a local mock\nc = get(u, verify=False)\n",
     );
     r.commit_all("tls");
-    let run = r.scan(&["scan", "--base", "HEAD~1", "--format", "json"]);
+    let run = r.scan(&[
+        "scan", "--base", "HEAD~1", "--only", "auth", "--format", "json",
+    ]);
     let lines: Vec<u64> = run.findings().iter().map(|f| f.2).collect();
     assert_eq!(lines, vec![2], "{}", run.stdout);
 }

@@ -1,5 +1,6 @@
 //! The command line: clap arguments, resolved into requests before any work is done.
 
+mod baseline_cmd;
 mod hook;
 mod rules_cmd;
 mod scan;
@@ -33,10 +34,35 @@ enum Command {
         #[command(subcommand)]
         command: RulesCommand,
     },
+    /// Write or refresh a baseline: the findings a repository accepts as they are, so that only
+    /// new ones are reported.
+    Baseline {
+        #[command(subcommand)]
+        command: BaselineCommand,
+    },
     /// Install or remove diffward as this repository's git pre-push hook.
     Hook {
         #[command(subcommand)]
         command: HookCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BaselineCommand {
+    /// Write FILE from a scan's findings. With no change named, the scan covers every commit up
+    /// to HEAD (what a first push sends: the tree, and any secret a commit ever added).
+    Create {
+        /// The baseline file to write (refused when it exists: use `update`).
+        file: PathBuf,
+        #[command(flatten)]
+        scan: Box<ScanArgs>,
+    },
+    /// Rewrite FILE from a new scan: keep what entries say by hand (reason, owner, expires),
+    /// follow renamed files, add new findings, drop entries that cover nothing.
+    Update {
+        file: PathBuf,
+        #[command(flatten)]
+        scan: Box<ScanArgs>,
     },
 }
 
@@ -154,6 +180,20 @@ pub struct ScanArgs {
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Leave out the findings this baseline file accepts [default: `[scan] baseline` of
+    /// diffward.toml, else .diffward-baseline.toml at the repository root when present].
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Use no baseline, even the default one.
+    #[arg(long, conflicts_with = "baseline")]
+    pub no_baseline: bool,
+    /// List the baseline entries that covered no finding (`baseline update` drops them).
+    #[arg(long)]
+    pub report_unused: bool,
+    /// Put the findings that allow comments and the baseline suppress into SARIF and JSON too,
+    /// marked as suppressed (GitHub code scanning shows suppressed results as open alerts).
+    #[arg(long)]
+    pub include_suppressed: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -193,6 +233,10 @@ where
     };
     match cli.command {
         Command::Scan(args) => scan::run(*args),
+        Command::Baseline { command } => match command {
+            BaselineCommand::Create { file, scan } => baseline_cmd::create(&file, &scan),
+            BaselineCommand::Update { file, scan } => baseline_cmd::update(&file, &scan),
+        },
         Command::Hook { command } => match command {
             HookCommand::Install { force, fail_on } => hook::install(force, fail_on),
             HookCommand::Uninstall => hook::uninstall(),

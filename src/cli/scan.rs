@@ -19,11 +19,16 @@ use crate::source::{paths, ChangeKind, ChangeSet};
 /// Where the change comes from.
 enum Input {
     Paths(Vec<PathBuf>),
-    Range { base: String, head: String },
+    Range {
+        base: String,
+        head: String,
+    },
     Staged,
     Patch(String),
     PrePush,
     Uncommitted,
+    /// Every commit up to HEAD: the tree at HEAD, and the secrets any commit ever added.
+    History,
 }
 
 fn input(args: &ScanArgs) -> Input {
@@ -42,6 +47,19 @@ fn input(args: &ScanArgs) -> Input {
         Input::Paths(args.paths.clone())
     } else {
         Input::Uncommitted
+    }
+}
+
+/// What `diffward baseline create|update` scans: what its arguments name, and when they name
+/// nothing, everything a first push of the repository would send (every commit up to HEAD), or
+/// the current folder outside a repository with commits.
+fn baseline_input(args: &ScanArgs, cwd: &Path) -> Input {
+    match input(args) {
+        Input::Uncommitted => match Repo::discover(cwd) {
+            Ok(repo) if repo.head.is_some() => Input::History,
+            _ => Input::Paths(vec![PathBuf::from(".")]),
+        },
+        other => other,
     }
 }
 
@@ -89,6 +107,7 @@ fn read_changes(input: &Input, cwd: &Path) -> miette::Result<Vec<ChangeSet>> {
         Input::Range { base, head } => Repo::discover(cwd)?.range(base, head)?,
         Input::Staged => Repo::discover(cwd)?.staged()?,
         Input::Uncommitted => Repo::discover(cwd)?.uncommitted()?,
+        Input::History => Repo::discover(cwd)?.whole_history()?,
         Input::Patch(p) => {
             let bytes = if p == "-" {
                 let mut s = Vec::new();
@@ -343,7 +362,36 @@ fn redaction_rules(rules: &RuleSet, sel: &RuleSelection) -> miette::Result<Optio
     Ok((selected < all.rules.len()).then_some(all))
 }
 
-pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
+/// A scan's results, before they are reported.
+pub(super) struct Scanned {
+    pub out: engine::ScanOutput,
+    pub rules: RuleSet,
+    pub cfg: Config,
+    pub root: PathBuf,
+    kind: ChangeKind,
+    input: Input,
+    pub baseline: Option<report::BaselineReport>,
+    started: std::time::Instant,
+}
+
+impl Scanned {
+    /// What kind of change was scanned (the first change set's, for several pushed branches).
+    pub fn kind(&self) -> ChangeKind {
+        self.kind.clone()
+    }
+}
+
+/// Whether a scan reads its baseline: a scan does; `diffward baseline create|update` does not,
+/// since it writes one from what a scan without it reports.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Purpose {
+    Report,
+    WriteBaseline,
+}
+
+/// Scan what `args` name, with every project setting applied: allow comments, diffward.toml's
+/// severities and allowlist, the baseline, and the AI-assisted suppression policy.
+pub(super) fn collect(args: &ScanArgs, purpose: Purpose) -> miette::Result<Scanned> {
     let started = std::time::Instant::now();
     let cwd = std::env::current_dir()
         .into_diagnostic()
@@ -351,7 +399,10 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
     if args.timings {
         crate::timings::enable();
     }
-    let input = input(&args);
+    let input = match purpose {
+        Purpose::Report => input(args),
+        Purpose::WriteBaseline => baseline_input(args, &cwd),
+    };
     let clock = timings::start();
     let mut change_sets = read_changes(&input, &cwd)?;
     timings::add(Stage::Change, clock);
@@ -410,6 +461,10 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
     if !cfg.severity.is_empty() {
         check_severity_keys(&cfg, &rules, &selection)?;
     }
+    let baseline = match purpose {
+        Purpose::Report => load_baseline(args, &cfg, &root)?,
+        Purpose::WriteBaseline => None,
+    };
     // Secrets found by rules the selection left out must still be masked in the report: the
     // rules for that, once a finding needs them (`Some(None)`: the selection has them all).
     let mut redaction: Option<Option<RuleSet>> = None;
@@ -431,16 +486,23 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
     let allowed_paths = glob_set(&cfg.allow.paths)
         .map_err(|e| miette::miette!("diffward.toml: allow.paths: {e}"))?;
     let mut out = engine::ScanOutput::default();
+    let mut baseline_report = baseline.as_ref().map(|(_, file)| report::BaselineReport {
+        file: file.clone(),
+        show_unused: args.report_unused,
+        ..Default::default()
+    });
+    // Entries unused by every change set scanned (several pushed branches) are unused.
+    let mut unused: Option<Vec<crate::suppress::baseline::Entry>> = None;
     for cs in &change_sets {
         let mut part = engine::scan(cs, &rules, opts.clone());
-        if !part.findings.is_empty() {
+        if !part.findings.is_empty() || !part.suppressed.is_empty() {
             if redaction.is_none() {
                 redaction = Some(redaction_rules(&rules, &selection)?);
             }
             if let Some(Some(secret_rules)) = &redaction {
                 let mut shown: std::collections::HashMap<&str, Vec<(u64, u64)>> =
                     std::collections::HashMap::new();
-                for f in &part.findings {
+                for f in part.findings.iter().chain(&part.suppressed) {
                     shown
                         .entry(f.path.as_str())
                         .or_default()
@@ -448,24 +510,88 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
                 }
                 let values =
                     engine::Engine::new(secret_rules, opts.clone()).secret_values_in(cs, &shown);
+                engine::mask_every_occurrence(&mut part.suppressed, values.clone());
                 engine::mask_every_occurrence(&mut part.findings, values);
             }
         }
-        if let ChangeKind::Range { base, head } = &cs.kind {
-            if let Ok(repo) = Repo::discover(&cs.root) {
-                add_provenance(&repo, base, head, &mut part.findings);
-                let clock = timings::start();
-                let history = secrets_in_history(&repo, base, head, &rules, &opts, &part)?;
-                timings::add(Stage::History, clock);
-                part.findings.extend(history);
-                part.findings
-                    .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        let repo = Repo::discover(&cs.root).ok();
+        if let (ChangeKind::Range { base, head }, Some(repo)) = (&cs.kind, &repo) {
+            add_provenance(repo, base, head, &mut part.findings);
+            add_provenance(repo, base, head, &mut part.suppressed);
+            let clock = timings::start();
+            let history = secrets_in_history(repo, base, head, &rules, &opts, &part)?;
+            timings::add(Stage::History, clock);
+            part.findings.extend(history);
+            part.findings
+                .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        }
+        for list in [&mut part.findings, &mut part.suppressed] {
+            project_severities(&cfg, list);
+            // The project's allowlist: paths and fingerprints it accepts.
+            list.retain(|f| {
+                !cfg.allow.fingerprints.contains(&f.fingerprint)
+                    && !allowed_paths.as_ref().is_some_and(|g| g.is_match(&f.path))
+            });
+        }
+        if let (Some((b, file)), Some(rep)) = (&baseline, &mut baseline_report) {
+            let use_ = baseline_use(b, file, cs, repo.as_ref(), &rules);
+            let outcome = crate::suppress::policy::apply_baseline(
+                &mut part.findings,
+                &mut part.suppressed,
+                &use_,
+                crate::suppress::baseline::Date::today(),
+            );
+            rep.covered += outcome.covered;
+            rep.expired += outcome.expired;
+            unused = Some(match unused.take() {
+                None => outcome.unused,
+                Some(before) => before
+                    .into_iter()
+                    .filter(|e| outcome.unused.contains(e))
+                    .collect(),
+            });
+        }
+        if !cfg.policy.ai_assisted_may_suppress {
+            let by_ai = ai_suppressors(cs, repo.as_ref(), &part.suppressed);
+            let back = crate::suppress::policy::overrule_ai_suppressions(
+                &mut part.findings,
+                &mut part.suppressed,
+                |s| by_ai.get(&(s.path.clone(), s.line)).cloned(),
+            );
+            if let Some(rep) = &mut baseline_report {
+                rep.overruled += back;
             }
         }
         out.merge(part);
     }
-    // The project's own severities: a rule id wins over its category.
-    for f in &mut out.findings {
+    if let Some(rep) = &mut baseline_report {
+        rep.unused = unused.unwrap_or_default();
+    }
+    out.stats.allowed_by_comment = out
+        .suppressed
+        .iter()
+        .filter(|f| {
+            f.suppression
+                .as_ref()
+                .is_some_and(|s| s.kind == crate::finding::SuppressionKind::InSource)
+        })
+        .count();
+    let kind = change_sets[0].kind.clone();
+    Ok(Scanned {
+        out,
+        rules,
+        cfg,
+        root,
+        kind,
+        input,
+        baseline: baseline_report,
+        started,
+    })
+}
+
+/// The project's own severities: a rule id wins over its category.
+fn project_severities(cfg: &Config, findings: &mut [Finding]) {
+    for f in findings {
         let own = cfg
             .severity
             .get(&f.rule_id)
@@ -474,16 +600,168 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
             f.severity = s;
         }
     }
-    // The project's allowlist: paths and fingerprints it accepts.
-    out.findings.retain(|f| {
-        !cfg.allow.fingerprints.contains(&f.fingerprint)
-            && !allowed_paths.as_ref().is_some_and(|g| g.is_match(&f.path))
-    });
+}
+
+/// The scan's baseline, read (`--baseline`, `[scan] baseline`, or `.diffward-baseline.toml`),
+/// with the name it is shown by.
+fn load_baseline(
+    args: &ScanArgs,
+    cfg: &Config,
+    root: &Path,
+) -> miette::Result<Option<(crate::suppress::baseline::Baseline, String)>> {
+    use crate::suppress::baseline::{self, Baseline};
+    if args.no_baseline {
+        return Ok(None);
+    }
+    let Some(path) = baseline::locate(args.baseline.as_deref(), cfg.scan.baseline.as_deref(), root)
+    else {
+        return Ok(None);
+    };
+    let b = Baseline::load(&path)?;
+    Ok(Some((b, repo_relative(&path, root))))
+}
+
+/// `path` relative to the repository root when it lies inside it, with `/` separators.
+fn repo_relative(path: &Path, root: &Path) -> String {
+    let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    match abs.strip_prefix(&root) {
+        Ok(rel) => rel.to_string_lossy().replace('\\', "/"),
+        Err(_) => path.display().to_string(),
+    }
+}
+
+/// The baseline as one change set uses it: renames since its commit, and which of its entries
+/// the base side of the change already had.
+fn baseline_use<'b>(
+    b: &'b crate::suppress::baseline::Baseline,
+    file: &str,
+    cs: &ChangeSet,
+    repo: Option<&Repo>,
+    rules: &RuleSet,
+) -> crate::suppress::policy::BaselineUse<'b> {
+    use crate::suppress::baseline::Baseline;
+    let head = match &cs.kind {
+        ChangeKind::Range { head, .. } => Some(head.as_str()),
+        _ => None,
+    };
+    let renames = match (repo, &b.commit) {
+        (Some(repo), Some(commit)) => repo.renames_since(commit, head).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    let base_rev = match &cs.kind {
+        ChangeKind::Paths => None,
+        ChangeKind::Range { base, .. } => Some(base.clone()),
+        _ => repo.and_then(|r| r.head.clone()),
+    };
+    let base_keys = match (&cs.kind, repo) {
+        (ChangeKind::Paths, _) => None,
+        (_, None) => Some(Default::default()),
+        (_, Some(repo)) => Some(
+            base_rev
+                .and_then(|rev| repo.file_at(&rev, file))
+                .and_then(|bytes| Baseline::parse(&String::from_utf8_lossy(&bytes)).ok())
+                .map(|old| {
+                    old.entries
+                        .into_iter()
+                        .map(|e| (e.rule, e.path, e.fingerprint))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        ),
+    };
+    crate::suppress::policy::BaselineUse {
+        baseline: b,
+        file: file.to_string(),
+        renames,
+        base_keys,
+        scanned: cs
+            .files
+            .iter()
+            .flat_map(|f| std::iter::once(f.path.clone()).chain(f.old_path.clone()))
+            .collect(),
+        unsuppressible: rules
+            .rules
+            .iter()
+            .filter(|r| r.tags.iter().any(|t| t == "unsuppressible"))
+            .map(|r| r.id.clone())
+            .collect(),
+    }
+}
+
+/// For the suppressions of critical and high findings that the change added, the AI-assisted
+/// commit that added each, by (file, line): from `git blame` in a range; outside one (the
+/// index, the work tree, a patch: no commit yet) from `DIFFWARD_AI_ASSISTED` in the
+/// environment, which an agent's shell can set.
+fn ai_suppressors(
+    cs: &ChangeSet,
+    repo: Option<&Repo>,
+    suppressed: &[Finding],
+) -> std::collections::HashMap<(String, u32), String> {
+    use crate::source::git::provenance::Introduced;
+    let wanted: Vec<&crate::finding::Suppression> = suppressed
+        .iter()
+        .filter(|f| f.severity >= Severity::High)
+        .filter_map(|f| f.suppression.as_ref())
+        .filter(|s| s.added_by_change && s.line > 0)
+        .collect();
+    let mut out = std::collections::HashMap::new();
+    if wanted.is_empty() {
+        return out;
+    }
+    match (&cs.kind, repo) {
+        (ChangeKind::Range { base, head }, Some(repo)) => {
+            let asks: Vec<Introduced> = wanted
+                .iter()
+                .map(|s| Introduced::Line {
+                    path: s.path.clone(),
+                    line: s.line,
+                })
+                .collect();
+            for (s, p) in wanted.iter().zip(repo.provenance(base, head, &asks)) {
+                if let Some(p) = p.filter(|p| p.ai_assisted) {
+                    let who = p.assistant.unwrap_or_else(|| "AI-assisted".into());
+                    let short = &p.commit[..p.commit.len().min(10)];
+                    out.insert((s.path.clone(), s.line), format!("{short} ({who})"));
+                }
+            }
+        }
+        (ChangeKind::Paths, _) => {}
+        _ => {
+            if let Some(agent) = crate::source::git::provenance::agent_of_environment() {
+                for s in wanted {
+                    out.insert(
+                        (s.path.clone(), s.line),
+                        format!("not committed yet; the environment says {agent}"),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
+    let scanned = collect(&args, Purpose::Report)?;
+    report_and_exit(&args, scanned)
+}
+
+fn report_and_exit(args: &ScanArgs, s: Scanned) -> miette::Result<ExitCode> {
+    let Scanned {
+        mut out,
+        rules,
+        cfg,
+        root,
+        kind,
+        input,
+        baseline,
+        started,
+    } = s;
     // Repository details only go into SARIF; they cost git calls, so only then.
     let mut repo_info = None;
     if args.format == Format::Sarif || args.sarif_output.is_some() {
         if let Ok(repo) = Repo::discover(&root) {
-            let revision = match &change_sets[0].kind {
+            let revision = match &kind {
                 ChangeKind::Range { head, .. } => Some(head.clone()),
                 _ => None,
             };
@@ -495,6 +773,9 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
     out.stats.elapsed = started.elapsed();
     let report = Report {
         findings: &out.findings,
+        suppressed: &out.suppressed,
+        include_suppressed: args.include_suppressed,
+        baseline: baseline.as_ref(),
         notifications: &out.notifications,
         rules: &rules,
         stats: &out.stats,
@@ -537,11 +818,22 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
         .min_confidence
         .or(cfg.scan.min_confidence)
         .unwrap_or(Confidence::Medium);
-    let failing = threshold(&args, &cfg).is_some_and(|t| {
-        out.findings
-            .iter()
-            .any(|f| f.severity >= t && f.confidence >= min_confidence)
-    });
+    let bar = threshold(args, &cfg);
+    // AI-assisted commits may be held to a stricter bar than the scan's own.
+    let ai_bar = cfg
+        .policy
+        .ai_assisted_fail_on
+        .as_deref()
+        .and_then(parse_severity);
+    let fails = |f: &Finding| {
+        let ai = f.provenance.as_ref().is_some_and(|p| p.ai_assisted);
+        let t = match (bar, ai_bar.filter(|_| ai)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        t.is_some_and(|t| f.severity >= t) && f.confidence >= min_confidence
+    };
+    let failing = out.findings.iter().any(fails);
     if failing && matches!(input, Input::PrePush) {
         eprint!("{}", blocked_push_advice(&out.findings));
     }

@@ -96,6 +96,8 @@ pub struct ScanStats {
 #[derive(Default)]
 pub struct ScanOutput {
     pub findings: Vec<Finding>,
+    /// Findings an allow comment covers, with their `suppression` (not reported unless asked).
+    pub suppressed: Vec<Finding>,
     /// Digests of every secret any rule found in either side of any file.
     pub secret_digests: std::collections::HashSet<String>,
     pub notifications: Vec<Notification>,
@@ -111,6 +113,11 @@ impl ScanOutput {
         self.findings
             .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         self.findings.dedup_by(|a, b| a.sort_key() == b.sort_key());
+        self.suppressed.extend(other.suppressed);
+        self.suppressed
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        self.suppressed
+            .dedup_by(|a, b| a.sort_key() == b.sort_key());
         self.notifications.extend(other.notifications);
         self.notifications.sort();
         self.notifications.dedup();
@@ -481,9 +488,20 @@ impl<'r> Engine<'r> {
             timings::add(Stage::Facts, clock);
         }
         let clock = timings::start();
-        let (mut findings, allowed) = semantics::resolve(self.rules, candidates);
-        stats.allowed_by_comment = allowed;
+        let (mut findings, mut suppressed) = semantics::resolve(self.rules, candidates);
+        // A scan of plain files has no change that could have added anything: the rules that
+        // report what a change added to the code around it (an allow comment) stay quiet.
+        if changes.kind == crate::source::ChangeKind::Paths {
+            let change_only = |f: &Finding| {
+                self.rules
+                    .get(&f.rule_id)
+                    .is_some_and(|r| r.tags.iter().any(|t| t == "change-only"))
+            };
+            findings.retain(|f| !change_only(f));
+        }
+        stats.allowed_by_comment = suppressed.len();
         findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        suppressed.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
         let tagged = |tag: &str| -> std::collections::HashSet<&str> {
             self.rules
                 .rules
@@ -499,14 +517,17 @@ impl<'r> Engine<'r> {
         );
         policy::one_finding_per_secret(&mut findings, &tagged("generic"));
         let secret_digests = secret_values.iter().map(|v| semantics::digest(v)).collect();
+        policy::mask_every_occurrence(&mut suppressed, secret_values.clone());
         policy::mask_every_occurrence(&mut findings, secret_values);
         policy::apply_test_path_policy(&self.opts, &mut findings);
+        policy::apply_test_path_policy(&self.opts, &mut suppressed);
         notifications.sort();
         notifications.dedup();
         timings::add(Stage::Semantics, clock);
         stats.elapsed = started.elapsed();
         ScanOutput {
             findings,
+            suppressed,
             secret_digests,
             notifications,
             stats,

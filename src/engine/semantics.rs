@@ -56,8 +56,8 @@ pub struct Candidate {
     /// (file index in the change, byte offset).
     pub(super) order: (usize, usize),
     pub(super) draft: Option<Box<Draft>>,
-    /// An inline allow comment covers it: it counts, but is not reported.
-    pub(super) allowed: bool,
+    /// An inline allow comment covers it: it counts, but is reported as suppressed.
+    pub(super) allowed: Option<Box<Allowed>>,
     /// For counting rules: the unit's name, and whether this is the unit itself.
     pub(super) group: Option<String>,
     pub(super) scope: bool,
@@ -68,23 +68,53 @@ pub struct Candidate {
 /// A counted match's text and captures: (text, [(capture, value)]).
 pub(super) type Matched = (String, Vec<(String, String)>);
 
-/// Whether an allow comment on one of `lines` (0-based, of `text`) or the line above the first
-/// of them covers this rule.
+/// The allow comment that covers a candidate: where it is and what it says.
+#[derive(Debug, Clone)]
+pub struct Allowed {
+    /// Its 0-based line in the new text.
+    pub line: u32,
+    pub reason: String,
+    /// The change added that line.
+    pub added: bool,
+}
+
+/// The allow comment on one of `lines` (0-based, of `text`) or on the line above the first of
+/// them that covers this rule, if any.
 ///
 /// A comment that trails code covers its own line only; a comment alone on its line covers the
-/// line below it (so an allow at the end of one statement never silences the next).
-fn allowed_by_comment(rule: &Rule, text: &SideText, lines: &[u32]) -> bool {
+/// line below it (so an allow at the end of one statement never silences the next). Rules
+/// tagged `unsuppressible` (the reports of suppressions themselves) cannot be allowed.
+fn allowed_by_comment(
+    rule: &Rule,
+    text: &SideText,
+    changes: &LineChanges,
+    lines: &[u32],
+) -> Option<Box<Allowed>> {
+    if rule.tags.iter().any(|t| t == "unsuppressible") {
+        return None;
+    }
     let first = lines.iter().copied().min().unwrap_or(0);
     let line = |l: u32| {
         let (s, e) = text.line_range(l);
         &text.text[s..e]
     };
-    let allows = |t: &str| crate::suppress::line_allows(t, &rule.id, rule.category);
-    lines.iter().any(|&l| allows(line(l)))
-        || first.checked_sub(1).is_some_and(|above| {
+    let reason = |t: &str| crate::suppress::allow_reason(t, &rule.id, rule.category);
+    let found = lines
+        .iter()
+        .find_map(|&l| Some((l, reason(line(l))?)))
+        .or_else(|| {
+            let above = first.checked_sub(1)?;
             let t = line(above);
-            crate::suppress::is_comment_line(t) && allows(t)
-        })
+            crate::suppress::is_comment_line(t)
+                .then(|| reason(t))
+                .flatten()
+                .map(|r| (above, r))
+        })?;
+    Some(Box::new(Allowed {
+        line: found.0,
+        reason: found.1,
+        added: changes.is_added(found.0),
+    }))
 }
 
 fn fingerprint(rule: &Rule, text: &str, m: &RawMatch) -> String {
@@ -249,7 +279,7 @@ pub fn new_side_candidate(
     });
     let allowed = draft
         .as_ref()
-        .is_some_and(|d| allowed_by_comment(rule, text, &[first, d.region.start_line - 1]));
+        .and_then(|d| allowed_by_comment(rule, text, changes, &[first, d.region.start_line - 1]));
     Candidate {
         rule: m.rule,
         which: Which::New,
@@ -343,9 +373,9 @@ pub fn old_side_candidate(
     // A removal is allowed by a comment where it happened in the new text.
     let allowed = match (&draft, new) {
         (Some(d), Some(new)) if d.side == Side::Head => {
-            allowed_by_comment(rule, new, &[d.region.start_line - 1])
+            allowed_by_comment(rule, new, changes, &[d.region.start_line - 1])
         }
-        _ => false,
+        _ => None,
     };
     Candidate {
         rule: m.rule,
@@ -435,17 +465,17 @@ pub fn deleted_file_candidate(
         touches: true,
         order: (file, m.start),
         draft: Some(Box::new(draft)),
-        allowed: false,
+        allowed: None,
         matched: None,
         group: m.group,
         scope: m.scope,
     }
 }
 
-/// Apply the multiset semantics and turn the survivors into findings; also returns how many
-/// were left out by allow comments.
-pub fn resolve(rules: &RuleSet, candidates: Vec<Candidate>) -> (Vec<Finding>, usize) {
-    let mut allowed = 0;
+/// Apply the multiset semantics and turn the survivors into findings: those to report, and
+/// those an allow comment covers (with their `Suppression`).
+pub fn resolve(rules: &RuleSet, candidates: Vec<Candidate>) -> (Vec<Finding>, Vec<Finding>) {
+    let mut allowed = Vec::new();
     let mut by_rule: HashMap<usize, Vec<Candidate>> = HashMap::new();
     for c in candidates {
         by_rule.entry(c.rule).or_default().push(c);
@@ -455,10 +485,10 @@ pub fn resolve(rules: &RuleSet, candidates: Vec<Candidate>) -> (Vec<Finding>, us
         let rule = &rules.rules[ri];
         if let Some(count) = &rule.count {
             for (c, d) in super::counting::resolve(count, &cands) {
-                if c.allowed {
-                    allowed += 1;
-                } else {
-                    findings.push(finding(rule, d, &c.fingerprint));
+                let f = finding(rule, d, &c.fingerprint);
+                match &c.allowed {
+                    Some(a) => allowed.push(suppressed(f, a)),
+                    None => findings.push(f),
                 }
             }
             continue;
@@ -469,10 +499,10 @@ pub fn resolve(rules: &RuleSet, candidates: Vec<Candidate>) -> (Vec<Finding>, us
             DiffMode::Any => {
                 for c in cands {
                     if let (Which::New, Some(d)) = (c.which, c.draft) {
-                        if c.allowed {
-                            allowed += 1;
-                        } else {
-                            findings.push(finding(rule, *d, &c.fingerprint));
+                        let f = finding(rule, *d, &c.fingerprint);
+                        match &c.allowed {
+                            Some(a) => allowed.push(suppressed(f, a)),
+                            None => findings.push(f),
                         }
                     }
                 }
@@ -495,16 +525,30 @@ pub fn resolve(rules: &RuleSet, candidates: Vec<Candidate>) -> (Vec<Finding>, us
                 }
             }
             if let (true, Some(d)) = (c.touches, &c.draft) {
-                if c.allowed {
-                    allowed += 1;
-                } else {
-                    out.push(finding(rule, (**d).clone(), &c.fingerprint));
+                let f = finding(rule, (**d).clone(), &c.fingerprint);
+                match &c.allowed {
+                    Some(a) => allowed.push(suppressed(f, a)),
+                    None => out.push(f),
                 }
             }
         }
         findings.extend(out);
     }
     (findings, allowed)
+}
+
+/// A finding with the allow comment that covers it.
+fn suppressed(mut f: Finding, a: &Allowed) -> Finding {
+    f.suppression = Some(crate::finding::Suppression {
+        kind: crate::finding::SuppressionKind::InSource,
+        justification: a.reason.clone(),
+        path: f.path.clone(),
+        line: a.line + 1,
+        added_by_change: a.added,
+        owner: None,
+        expires: None,
+    });
+    f
 }
 
 fn finding(rule: &Rule, d: Draft, fingerprint: &str) -> Finding {
@@ -529,6 +573,7 @@ fn finding(rule: &Rule, d: Draft, fingerprint: &str) -> Finding {
         secret: d.secret,
         checksum_valid: d.checksum_valid,
         provenance: None,
+        suppression: None,
         base_line: d.base_line,
         snippet_truncated: d.truncated,
         secret_digest: d.secret_digest,

@@ -189,7 +189,52 @@ pub fn render(report: &Report<'_>, style: Style) -> String {
     if !report.notifications.is_empty() {
         out.push('\n');
     }
+    out.push_str(&baseline_notes(report));
     out.push_str(&summary(report));
+    out
+}
+
+/// What the baseline left to say: expired entries, entries that covered nothing (listed with
+/// `--report-unused`), suppressions an AI-assisted commit was not allowed to add.
+fn baseline_notes(report: &Report<'_>) -> String {
+    let Some(b) = report.baseline else {
+        return String::new();
+    };
+    let mut out = String::new();
+    if b.expired > 0 {
+        out.push_str(&format!(
+            "note: {} finding{} reported because {} baseline entr{} expired ({})\n",
+            b.expired,
+            if b.expired == 1 { " is" } else { "s are" },
+            if b.expired == 1 { "its" } else { "their" },
+            if b.expired == 1 { "y" } else { "ies" },
+            escape::line(&b.file)
+        ));
+    }
+    if !b.unused.is_empty() {
+        out.push_str(&format!(
+            "note: {} baseline entr{} in {} covered nothing: `diffward baseline update {}` drops {}\n",
+            b.unused.len(),
+            if b.unused.len() == 1 { "y" } else { "ies" },
+            escape::line(&b.file),
+            escape::line(&b.file),
+            if b.unused.len() == 1 { "it" } else { "them" },
+        ));
+        if b.show_unused {
+            for e in &b.unused {
+                out.push_str(&format!(
+                    "  unused: {}:{}  {}  {}\n",
+                    escape::line(&b.file),
+                    e.line,
+                    escape::line(&e.rule),
+                    escape::line(&e.path)
+                ));
+            }
+        }
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
     out
 }
 
@@ -211,13 +256,42 @@ pub fn summary(report: &Report<'_>) -> String {
         0 => String::new(),
         k => format!(" · {k} allowed by comment"),
     };
+    let baselined = match report.baseline.map_or(0, |b| b.covered) {
+        0 => String::new(),
+        k => format!(" · {k} in the baseline"),
+    };
+    let allowed = format!("{allowed}{baselined}");
+    let ai = super::ai_commits(report.findings);
+    let ai_line = if ai.is_empty() {
+        String::new()
+    } else {
+        let n: usize = ai.iter().map(|c| c.findings).sum();
+        let commits = ai
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} ({}{})",
+                    &c.commit[..c.commit.len().min(10)],
+                    c.assistant
+                        .as_deref()
+                        .map_or_else(String::new, |a| format!("{}, ", escape::line(a))),
+                    c.findings
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "diffward: {n} of them from AI-assisted commit{}: {commits}\n",
+            if ai.len() == 1 { "" } else { "s" }
+        )
+    };
     let notes = match report.notifications.len() {
         0 => String::new(),
         1 => " · 1 notification".into(),
         k => format!(" · {k} notifications"),
     };
     format!(
-        "diffward: {findings}{allowed} · {} file{}, {} added line{}{notes} · {} ms\n",
+        "diffward: {findings}{allowed} · {} file{}, {} added line{}{notes} · {} ms\n{ai_line}",
         s.files_scanned,
         if s.files_scanned == 1 { "" } else { "s" },
         s.added_lines,

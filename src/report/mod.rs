@@ -16,6 +16,12 @@ use crate::source::RepoInfo;
 /// Everything a report may show.
 pub struct Report<'a> {
     pub findings: &'a [Finding],
+    /// Findings an allow comment or the baseline keeps out of the report.
+    pub suppressed: &'a [Finding],
+    /// Show the suppressed findings too (SARIF with `suppressions`).
+    pub include_suppressed: bool,
+    /// What the baseline did, when the scan used one.
+    pub baseline: Option<&'a BaselineReport>,
     pub notifications: &'a [Notification],
     pub rules: &'a RuleSet,
     pub stats: &'a ScanStats,
@@ -51,6 +57,62 @@ pub fn render(format: Format, report: &Report<'_>, style: Style) -> String {
         Format::Sarif => sarif::render(report),
         Format::Github => github::render(report),
     }
+}
+
+/// What a scan's baseline covered, and what in it covered nothing.
+#[derive(Debug, Clone, Default)]
+pub struct BaselineReport {
+    /// The baseline file, as the user named it.
+    pub file: String,
+    pub covered: usize,
+    /// Findings reported because their entry expired.
+    pub expired: usize,
+    /// Entries that covered no finding.
+    pub unused: Vec<crate::suppress::baseline::Entry>,
+    /// List the unused entries (`--report-unused`), not only count them.
+    pub show_unused: bool,
+    /// Suppressions an AI-assisted commit added that were not allowed to silence a finding.
+    pub overruled: usize,
+}
+
+/// A commit that an AI coding agent wrote or co-wrote, and how many findings it introduced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AiCommit {
+    pub commit: String,
+    pub assistant: Option<String>,
+    pub findings: usize,
+}
+
+/// The AI-assisted commits the findings came from, in the order of their first finding.
+pub fn ai_commits(findings: &[Finding]) -> Vec<AiCommit> {
+    let mut out: Vec<AiCommit> = Vec::new();
+    for p in findings
+        .iter()
+        .filter_map(|f| f.provenance.as_ref())
+        .filter(|p| p.ai_assisted)
+    {
+        match out.iter_mut().find(|c| c.commit == p.commit) {
+            Some(c) => c.findings += 1,
+            None => out.push(AiCommit {
+                commit: p.commit.clone(),
+                assistant: p.assistant.clone(),
+                findings: 1,
+            }),
+        }
+    }
+    out
+}
+
+/// `{findings, commits: [{commit, assistant, findings}]}`, as JSON and SARIF carry it.
+pub fn ai_commits_json(ai: &[AiCommit]) -> serde_json::Value {
+    serde_json::json!({
+        "findings": ai.iter().map(|c| c.findings).sum::<usize>(),
+        "commits": ai.iter().map(|c| serde_json::json!({
+            "commit": c.commit,
+            "assistant": c.assistant,
+            "findings": c.findings,
+        })).collect::<Vec<_>>(),
+    })
 }
 
 /// Findings per severity, most severe first, leaving out zero counts.

@@ -225,7 +225,45 @@ fn result(f: &Finding, rule_index: Option<usize>, occurrence: usize) -> SarifRes
         .properties(bag(None, props))
         .build();
     r.rule_index = rule_index.map(|i| i as i64);
+    if let Some(s) = &f.suppression {
+        r.suppressions = Some(vec![suppression(s)]);
+    }
     r
+}
+
+/// SARIF's `suppression`: an allow comment is `inSource`, a baseline entry `external`; both
+/// are `accepted` (the project said so), located where they are written.
+fn suppression(s: &crate::finding::Suppression) -> serde_sarif::sarif::Suppression {
+    let mut out = serde_sarif::sarif::Suppression::builder()
+        .kind(json!(match s.kind {
+            crate::finding::SuppressionKind::InSource => "inSource",
+            crate::finding::SuppressionKind::External => "external",
+        }))
+        .status(json!("accepted"))
+        .justification(s.justification.clone())
+        .build();
+    if s.line > 0 {
+        out.location = Some(
+            Location::builder()
+                .physical_location(
+                    PhysicalLocation::builder()
+                        .artifact_location(artifact(&s.path))
+                        .region(Region::builder().start_line(i64::from(s.line)).build())
+                        .build(),
+                )
+                .build(),
+        );
+    }
+    let mut props = BTreeMap::new();
+    props.insert("addedByChange".into(), json!(s.added_by_change));
+    if let Some(o) = &s.owner {
+        props.insert("owner".into(), json!(o));
+    }
+    if let Some(e) = &s.expires {
+        props.insert("expires".into(), json!(e));
+    }
+    out.properties = Some(bag(None, props));
+    out
 }
 
 pub fn to_sarif(report: &Report<'_>) -> Sarif {
@@ -238,9 +276,16 @@ pub fn to_sarif(report: &Report<'_>) -> Sarif {
         .map(|(i, r)| (r.id.as_str(), i))
         .collect();
     let mut seen: HashMap<String, usize> = HashMap::new();
+    // Suppressed findings only when asked: GitHub shows them as open alerts.
+    let suppressed: &[Finding] = if report.include_suppressed {
+        report.suppressed
+    } else {
+        &[]
+    };
     let results: Vec<SarifResult> = report
         .findings
         .iter()
+        .chain(suppressed)
         .map(|f| {
             let n = seen.entry(line_hash(f)).or_default();
             *n += 1;
@@ -298,6 +343,12 @@ pub fn to_sarif(report: &Report<'_>) -> Sarif {
         .automation_details(RunAutomationDetails::builder().id("diffward/").build())
         .column_kind(json!("unicodeCodePoints"))
         .build();
+    let ai = super::ai_commits(report.findings);
+    if !ai.is_empty() {
+        let mut props = BTreeMap::new();
+        props.insert("aiAssisted".into(), super::ai_commits_json(&ai));
+        run.properties = Some(bag(None, props));
+    }
     if let Some(repo) = report.repo {
         if let Some(url) = &repo.remote_url {
             let mut vcs = VersionControlDetails::builder()

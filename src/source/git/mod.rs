@@ -258,6 +258,15 @@ impl Repo {
         )
     }
 
+    /// Every commit up to HEAD, as one range from the empty tree: what a first push sends.
+    pub fn whole_history(&self) -> Result<ChangeSet, GitError> {
+        let head = self
+            .head
+            .clone()
+            .ok_or_else(|| GitError::UnknownRevision("HEAD".into()))?;
+        self.range_from(&self.empty_tree()?, &head)
+    }
+
     /// The index against HEAD: what `git commit` would record.
     pub fn staged(&self) -> Result<ChangeSet, GitError> {
         let head = match &self.head {
@@ -518,6 +527,55 @@ impl Repo {
     }
 
     /// Blobs by id, in one `cat-file --batch`; an id git does not have is left out.
+    /// A file's bytes at a revision (`None` when the revision or the file does not exist, or
+    /// `rev` is a tree such as the empty one).
+    pub fn file_at(&self, rev: &str, path: &str) -> Option<Vec<u8>> {
+        let name = format!("{rev}:{path}");
+        self.read_objects(&[name])
+            .ok()?
+            .into_iter()
+            .next()
+            .flatten()
+    }
+
+    /// The files renamed since commit `from`, up to `to` (the work tree when `None`):
+    /// (path then, path now). Renames are followed commit by commit, as `git log` finds them,
+    /// so a file renamed in one commit and rewritten in another is still followed.
+    pub fn renames_since(
+        &self,
+        from: &str,
+        to: Option<&str>,
+    ) -> Result<Vec<(String, String)>, GitError> {
+        let tip = match to {
+            Some(t) => t.to_string(),
+            None => self.head.clone().unwrap_or_else(|| from.to_string()),
+        };
+        let range = format!("{from}..{tip}");
+        let mut steps = parse_raw(&self.raw_diff(&[
+            "log",
+            "--reverse",
+            "--diff-filter=R",
+            "--format=",
+            &range,
+        ])?);
+        if to.is_none() && self.head.is_some() {
+            steps.extend(parse_raw(&self.raw_diff(&["diff-index", &tip])?));
+        }
+        let mut chains: Vec<(String, String)> = Vec::new();
+        for e in steps.into_iter().filter(|e| e.status == 'R') {
+            let (Some(new_path), old) = (e.new_path, e.old_path) else {
+                continue;
+            };
+            let old = String::from_utf8_lossy(&old).into_owned();
+            let new = String::from_utf8_lossy(&new_path).into_owned();
+            match chains.iter_mut().find(|(_, now)| *now == old) {
+                Some(chain) => chain.1 = new,
+                None => chains.push((old, new)),
+            }
+        }
+        Ok(chains)
+    }
+
     fn read_blobs(&self, shas: &[String]) -> Result<HashMap<String, Vec<u8>>, GitError> {
         Ok(shas
             .iter()

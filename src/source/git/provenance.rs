@@ -88,6 +88,30 @@ fn agent_of_address(name: &str, email: &str) -> Option<&'static str> {
         .or_else(|| name.ends_with(" (aider)").then_some("Aider"))
 }
 
+/// The agent an `Assisted-by`/`Generated-by` value names: an agent's address, a known agent
+/// name (optionally followed by a version or `:model`), or the `tool:model` form.
+fn agent_in_attribution(value: &str) -> Option<String> {
+    let (name, email) = split_person(value);
+    if let Some(a) = agent_of_address(name, email) {
+        return Some(a.to_string());
+    }
+    let (tool, model) = match name.split_once(':') {
+        Some((t, m)) => (t.trim(), Some(m.trim())),
+        None => (name, None),
+    };
+    let lower = tool.to_ascii_lowercase();
+    let known = AGENT_NAMES.iter().any(|a| {
+        lower == *a
+            || lower
+                .strip_prefix(a)
+                .is_some_and(|rest| rest.starts_with([' ', '/', '-']))
+    });
+    let model_form = model.is_some_and(|m| !m.is_empty() && !m.contains(' '))
+        && !tool.contains(' ')
+        || model.is_some_and(|m| !m.is_empty()) && known;
+    (known || model_form).then(|| tool.to_string())
+}
+
 /// `Name <email>` of a trailer's value.
 fn split_person(value: &str) -> (&str, &str) {
     match value.split_once('<') {
@@ -124,7 +148,7 @@ pub fn agent_of(c: &CommitIdentity<'_>) -> Option<String> {
                     return Some(name.to_string());
                 }
             }
-            "ai-assisted" | "assisted-by" | "generated-by" | "ai-agent" | "coding-agent" => {
+            "ai-assisted" | "ai-agent" | "coding-agent" => {
                 let v = value.to_ascii_lowercase();
                 if !matches!(v.as_str(), "" | "false" | "no" | "none" | "0") {
                     let (name, _) = split_person(value);
@@ -135,6 +159,13 @@ pub fn agent_of(c: &CommitIdentity<'_>) -> Option<String> {
                     });
                 }
             }
+            // `Assisted-by: <agent>:<model>` (the form the Linux kernel asks for) or an agent's
+            // name or address; a person who helped is not an agent.
+            "assisted-by" | "generated-by" => {
+                if let Some(agent) = agent_in_attribution(value) {
+                    return Some(agent);
+                }
+            }
             _ => {
                 if let Some((_, agent)) = AGENT_FOOTERS.iter().find(|(f, _)| lower.contains(f)) {
                     return Some(agent.to_string());
@@ -143,6 +174,19 @@ pub fn agent_of(c: &CommitIdentity<'_>) -> Option<String> {
         }
     }
     None
+}
+
+/// The agent the environment names, for a change with no commit yet (the index, the work
+/// tree): `DIFFWARD_AI_ASSISTED` set to an agent's name, or to `1`/`true`/`yes`. Agents' shells
+/// can set it; a commit's own trailers are read once it exists.
+pub fn agent_of_environment() -> Option<String> {
+    let v = std::env::var("DIFFWARD_AI_ASSISTED").ok()?;
+    let v = v.trim();
+    match v.to_ascii_lowercase().as_str() {
+        "" | "0" | "false" | "no" | "none" => None,
+        "1" | "true" | "yes" => Some("DIFFWARD_AI_ASSISTED".into()),
+        _ => Some(format!("DIFFWARD_AI_ASSISTED={v}")),
+    }
 }
 
 impl Repo {
@@ -380,6 +424,59 @@ mod tests {
         );
         assert!(who("Dev", "d@e.com", "Fix\n\nAssisted-by: Gemini CLI").is_some());
         assert!(who("Dev", "d@e.com", "Fix\n\nAI-assisted: no").is_none());
+    }
+
+    /// One case per form an agent leaves, as each agent's documentation shows it.
+    #[test]
+    fn every_agents_trailer_form_is_recognised() {
+        let dev = |msg: &str| who("Dev", "dev@example.com", msg);
+        let cases: &[(&str, &str)] = &[
+            // Claude Code's co-author trailer
+            ("Co-Authored-By: Claude <noreply@anthropic.com>", "Claude Code"),
+            // GitHub Copilot's coding agent as co-author
+            (
+                "Co-authored-by: Copilot <175728472+Copilot@users.noreply.github.com>",
+                "GitHub Copilot",
+            ),
+            // OpenAI Codex's GitHub connector
+            (
+                "Co-authored-by: chatgpt-codex-connector[bot] <199175422+chatgpt-codex-connector[bot]@users.noreply.github.com>",
+                "OpenAI Codex",
+            ),
+            ("Co-authored-by: Codex <noreply@openai.com>", "Codex"),
+            // Gemini
+            (
+                "Co-authored-by: gemini-code-assist[bot] <176961590+gemini-code-assist[bot]@users.noreply.github.com>",
+                "Gemini",
+            ),
+            ("Generated with [Gemini CLI](https://github.com/google-gemini/gemini-cli)", "Gemini"),
+            // Cursor's agent
+            ("Co-authored-by: Cursor Agent <cursoragent@cursor.com>", "Cursor"),
+            // Aider's --attribute-co-authored-by
+            ("Co-authored-by: aider (openai/gpt-4o) <noreply@aider.chat>", "Aider"),
+            // the agent:model attribution
+            ("Assisted-by: Claude Code:claude-opus-4", "Claude Code"),
+            ("Assisted-by: codex:gpt-5-codex", "codex"),
+            ("Generated-by: GitHub Copilot", "GitHub Copilot"),
+            ("AI-assisted: true", "an AI assistant"),
+        ];
+        for (trailer, agent) in cases {
+            let msg = format!("Fix the client\n\n{trailer}");
+            assert_eq!(dev(&msg).as_deref(), Some(*agent), "{trailer}");
+        }
+        // Aider's own commits: the author name gets ` (aider)`.
+        assert_eq!(
+            who("Ana Lima (aider)", "ana@example.com", "feat: x").as_deref(),
+            Some("Aider")
+        );
+        // People who helped are not agents.
+        for trailer in [
+            "Assisted-by: Jane Doe <jane@example.com>",
+            "Generated-by: make docs",
+            "Assisted-by: Bob",
+        ] {
+            assert_eq!(dev(&format!("Fix\n\n{trailer}")), None, "{trailer}");
+        }
     }
 
     #[test]

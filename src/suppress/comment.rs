@@ -10,12 +10,16 @@ const MARKER: &str = "diffward:allow";
 
 /// Whether `line` allows a finding of `rule_id` (in `category`).
 pub fn line_allows(line: &str, rule_id: &str, category: Category) -> bool {
-    if category == Category::Secrets
-        && (line.contains("gitleaks:allow")
-            || line.contains("pragma: allowlist secret")
-            || line.contains("pragma: allowlist nextline secret"))
-    {
-        return true;
+    allow_reason(line, rule_id, category).is_some()
+}
+
+/// The reason `line` gives for allowing a finding of `rule_id` (in `category`), when it does.
+/// Another scanner's marker has no reason of its own: it is named instead.
+pub fn allow_reason(line: &str, rule_id: &str, category: Category) -> Option<String> {
+    if category == Category::Secrets {
+        if let Some(m) = FOREIGN_MARKERS.iter().find(|m| line.contains(*m)) {
+            return Some(format!("`{m}`"));
+        }
     }
     let mut rest = line;
     while let Some(at) = rest.find(MARKER) {
@@ -27,12 +31,20 @@ pub fn line_allows(line: &str, rule_id: &str, category: Category) -> bool {
                     .clone()
                     .any(|n| n == rule_id || n == category.as_str())
             {
-                return true;
+                return Some(reason.to_string());
             }
         }
     }
-    false
+    None
 }
+
+/// Other secret scanners' allow markers, honoured for secrets so existing exceptions keep
+/// working (`pragma: allowlist nextline secret` contains the text of neither other one).
+const FOREIGN_MARKERS: &[&str] = &[
+    "gitleaks:allow",
+    "pragma: allowlist secret",
+    "pragma: allowlist nextline secret",
+];
 
 /// Whether a line holds only a comment (`#`, `//`, `/*`, `*`, `--`, `<!--`, `;`, `%`, `{#`,
 /// `"""`): such a line's allow covers the line below it.

@@ -154,6 +154,10 @@ pub struct ScanArgs {
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Also write a markdown summary to FILE (appended when FILE exists, as GitHub's job
+    /// summary expects).
+    #[arg(long, value_name = "FILE")]
+    pub summary_output: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

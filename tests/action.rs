@@ -112,7 +112,10 @@ impl<'a> Job<'a> {
     }
 
     fn input(mut self, name: &str, value: &str) -> Self {
-        assert!(self.inputs.contains_key(name), "action.yml has no input {name}");
+        assert!(
+            self.inputs.contains_key(name),
+            "action.yml has no input {name}"
+        );
         self.inputs.insert(name.into(), value.into());
         self
     }
@@ -223,8 +226,14 @@ impl<'a> Job<'a> {
             ("GITHUB_ACTIONS", "true".to_string()),
             ("CI", "true".into()),
             ("GITHUB_EVENT_NAME", self.event_name.clone()),
-            ("GITHUB_EVENT_PATH", t.join("event.json").display().to_string()),
-            ("GITHUB_STEP_SUMMARY", t.join("summary.md").display().to_string()),
+            (
+                "GITHUB_EVENT_PATH",
+                t.join("event.json").display().to_string(),
+            ),
+            (
+                "GITHUB_STEP_SUMMARY",
+                t.join("summary.md").display().to_string(),
+            ),
             ("GITHUB_OUTPUT", output.display().to_string()),
             ("GITHUB_ACTION_PATH", ACTION_DIR.into()),
             ("GITHUB_WORKSPACE", self.repo.path().display().to_string()),
@@ -356,7 +365,10 @@ fn assert_no_secret(job: &Job<'_>, outputs: &HashMap<String, String>) {
         ("sarif", sarif),
         ("outputs", format!("{outputs:?}")),
     ] {
-        assert!(!text.contains(FAKE_AWS_KEY), "the {what} shows the key:\n{text}");
+        assert!(
+            !text.contains(FAKE_AWS_KEY),
+            "the {what} shows the key:\n{text}"
+        );
     }
 }
 
@@ -377,7 +389,11 @@ fn every_action_it_uses_is_pinned_to_a_commit() {
     }
     for s in &steps {
         if s.run.is_some() {
-            assert!(!s.run.as_deref().unwrap_or_default().contains("${{"), "{}", s.name);
+            assert!(
+                !s.run.as_deref().unwrap_or_default().contains("${{"),
+                "{}",
+                s.name
+            );
         }
     }
 }
@@ -388,7 +404,11 @@ fn a_risky_pull_request_fails_with_annotations_a_summary_and_sarif() {
     let (job, outputs) = Job::new(&r, "pull_request", pull_request(&r, &base)).run();
 
     assert!(job.failed, "the job fails:\n{}", job.log);
-    assert_eq!(job.step_code("Build diffward"), None, "the cache hit skips the build");
+    assert_eq!(
+        job.step_code("Build diffward"),
+        None,
+        "the cache hit skips the build"
+    );
     assert_eq!(job.step_code("Scan the change"), Some(0), "{}", job.log);
     assert_eq!(
         job.step_code("Upload SARIF to code scanning"),
@@ -409,16 +429,26 @@ fn a_risky_pull_request_fails_with_annotations_a_summary_and_sarif() {
         "{}",
         job.log
     );
-    assert!(job.log.contains("findings at or above 'high'"), "{}", job.log);
+    assert!(
+        job.log.contains("findings at or above 'high'"),
+        "{}",
+        job.log
+    );
 
     let summary = job.summary();
     assert!(summary.starts_with("## diffward: "), "{summary}");
-    assert!(summary.contains("| Severity | Rule | Category | Count |"), "{summary}");
+    assert!(
+        summary.contains("| Severity | Rule | Category | Count |"),
+        "{summary}"
+    );
     assert!(
         summary.contains("| critical | secrets/aws-access-key-id | secrets | 1 |"),
         "{summary}"
     );
-    assert!(summary.contains("| auth | 1 |"), "{summary}");
+    assert!(
+        summary.contains("| high | auth/tls-verify-disabled-python | auth | 1 |"),
+        "{summary}"
+    );
 
     let sarif: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(r.path().join("diffward.sarif")).expect("SARIF written"),
@@ -468,7 +498,8 @@ fn a_push_scans_every_commit_from_before_to_after() {
     });
     let (job, outputs) = Job::new(&r, "push", event).run();
     assert!(
-        job.log.contains(&format!("scanning the change from {before} to HEAD")),
+        job.log
+            .contains(&format!("scanning the change from {before} to HEAD")),
         "{}",
         job.log
     );
@@ -487,7 +518,10 @@ fn a_new_branch_is_scanned_from_the_default_branch() {
     let (r, _remote) = repo_with_remote();
     r.git(&["fetch", "-q", "origin"]);
     r.git(&["checkout", "-q", "-b", "feature"]);
-    r.write("app.py", "import requests\nrequests.get('https://x.test', verify=False)\n");
+    r.write(
+        "app.py",
+        "import requests\nrequests.get('https://x.test', verify=False)\n",
+    );
     r.commit_all("skip TLS checks");
     let event = serde_json::json!({
         "before": "0000000000000000000000000000000000000000", "after": head_sha(&r),
@@ -495,11 +529,16 @@ fn a_new_branch_is_scanned_from_the_default_branch() {
     });
     let (job, outputs) = Job::new(&r, "push", event).run();
     assert!(
-        job.log.contains("scanning the change from origin/main to HEAD"),
+        job.log
+            .contains("scanning the change from origin/main to HEAD"),
         "{}",
         job.log
     );
-    assert!(job.log.contains("::error file=app.py,line=2,"), "{}", job.log);
+    assert!(
+        job.log.contains("::error file=app.py,line=2,"),
+        "{}",
+        job.log
+    );
     assert_eq!(outputs["exit-code"], "1");
 }
 
@@ -510,12 +549,23 @@ fn a_shallow_clone_without_the_base_fails_with_what_to_do() {
         dir: tempfile::tempdir().unwrap(),
     };
     let url = format!("file://{}", full.path().display());
-    full.git(&["clone", "-q", "--depth", "1", &url, clone.path().to_str().unwrap()]);
+    full.git(&[
+        "clone",
+        "-q",
+        "--depth",
+        "1",
+        &url,
+        clone.path().to_str().unwrap(),
+    ]);
     let (job, outputs) = Job::new(&clone, "pull_request", pull_request(&clone, &base)).run();
     assert!(job.failed);
     assert_eq!(job.step_code("Scan the change"), Some(2), "{}", job.log);
     assert!(job.log.contains("fetch-depth: 0"), "{}", job.log);
-    assert!(job.log.contains(&base), "the message names the commit: {}", job.log);
+    assert!(
+        job.log.contains(&base),
+        "the message names the commit: {}",
+        job.log
+    );
     assert_eq!(outputs["exit-code"], "2");
     assert_eq!(job.step_code("Upload SARIF to code scanning"), None);
     assert_eq!(job.step_code("Fail on findings"), None);

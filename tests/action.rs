@@ -120,6 +120,12 @@ impl<'a> Job<'a> {
         self
     }
 
+    /// What earlier steps of the job already wrote to the job summary.
+    fn earlier_summary(self, text: &str) -> Self {
+        std::fs::write(self.temp.path().join("summary.md"), text).unwrap();
+        self
+    }
+
     fn summary(&self) -> String {
         std::fs::read_to_string(self.temp.path().join("summary.md")).unwrap()
     }
@@ -468,16 +474,20 @@ fn a_clean_pull_request_passes_with_a_no_findings_summary() {
     let base = head_sha(&r);
     r.write("app.py", "x = 2\n");
     r.commit_all("bump x");
-    let (job, outputs) = Job::new(&r, "pull_request", pull_request(&r, &base)).run();
+    let (job, outputs) = Job::new(&r, "pull_request", pull_request(&r, &base))
+        .earlier_summary("## Tests\n\nall passed\n\n")
+        .run();
     assert!(!job.failed, "{}", job.log);
     assert_eq!(job.step_code("Fail on findings"), None);
     assert_eq!(outputs["exit-code"], "0");
     assert_eq!(outputs["findings"], "0");
     assert!(
-        job.summary().starts_with("## diffward: no findings"),
-        "{}",
+        job.summary()
+            .starts_with("## Tests\n\nall passed\n\n## diffward: no findings\n"),
+        "the summary is appended to what earlier steps wrote: {}",
         job.summary()
     );
+    assert!(job.summary().contains("No risk found"), "{}", job.summary());
     assert!(!job.log.contains("::error"), "{}", job.log);
 }
 
@@ -590,4 +600,21 @@ fn an_ai_assisted_commit_is_named_in_the_summary() {
         "{summary}"
     );
     assert_no_secret(&job, &outputs);
+}
+
+#[test]
+fn a_scan_that_cannot_run_fails_its_step_at_once() {
+    let (r, base) = risky_change();
+    let (job, outputs) = Job::new(&r, "pull_request", pull_request(&r, &base))
+        .input("args", "--only no-such-pack")
+        .run();
+    assert!(job.failed);
+    assert_eq!(job.step_code("Scan the change"), Some(2), "{}", job.log);
+    assert!(
+        job.log.contains("the scan could not run (exit code 2)"),
+        "{}",
+        job.log
+    );
+    assert_eq!(outputs["exit-code"], "2");
+    assert_eq!(job.step_code("Fail on findings"), None, "{}", job.log);
 }

@@ -377,7 +377,7 @@ fn the_readme_recipe_passes_the_pack() {
         vec![(
             "ci/new-job-write-scopes".to_string(),
             ".github/workflows/diffward.yml".to_string(),
-            7
+            14
         )],
         "`security-events: write` to upload SARIF is the recipe's one write scope"
     );

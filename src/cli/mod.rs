@@ -194,6 +194,10 @@ pub struct ScanArgs {
     /// marked as suppressed (GitHub code scanning shows suppressed results as open alerts).
     #[arg(long)]
     pub include_suppressed: bool,
+    /// Also write a markdown summary to FILE (appended when FILE exists, as GitHub's job
+    /// summary expects).
+    #[arg(long, value_name = "FILE")]
+    pub summary_output: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

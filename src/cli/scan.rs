@@ -809,6 +809,9 @@ fn report_and_exit(args: &ScanArgs, s: Scanned) -> miette::Result<ExitCode> {
     if let Some(p) = &args.sarif_output {
         write_out(p, &report::sarif::render(&report))?;
     }
+    if let Some(p) = &args.summary_output {
+        report::summary::append(p, &report)?;
+    }
     timings::add(Stage::Report, clock);
     if args.timings {
         eprint!("{}", timings::report(started.elapsed()));

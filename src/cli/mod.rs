@@ -1,6 +1,7 @@
 //! The command line: clap arguments, resolved into requests before any work is done.
 
 mod hook;
+mod pre_commit;
 mod rules_cmd;
 mod scan;
 
@@ -126,8 +127,9 @@ pub struct ScanArgs {
     /// Also write SARIF to FILE, whatever --format says.
     #[arg(long, value_name = "FILE")]
     pub sarif_output: Option<PathBuf>,
-    /// Exit 1 when a finding at or above this severity is reported [default: low].
-    #[arg(long, value_enum)]
+    /// Exit 1 when a finding at or above this severity is reported [default: low]. The last one
+    /// given wins, so a hook's own `--fail-on` can be overridden by arguments added after it.
+    #[arg(long, value_enum, overrides_with = "fail_on")]
     pub fail_on: Option<FailOn>,
     /// Findings below this confidence are reported but never fail the scan (test values,
     /// failed checksums, documentation-looking keys are `low`) [default: medium].
@@ -154,6 +156,11 @@ pub struct ScanArgs {
     /// Colour in human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Run as the pre-commit framework's pre-push hook: scan the range pre-commit names in
+    /// PRE_COMMIT_FROM_REF and PRE_COMMIT_TO_REF (a first push: the branch's new commits), like
+    /// --pre-push.
+    #[arg(long, conflicts_with_all = ["base", "staged", "patch", "paths", "pre_push"])]
+    pub pre_commit_push: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -23,6 +23,7 @@ enum Input {
     Staged,
     Patch(String),
     PrePush,
+    PreCommitPush,
     Uncommitted,
 }
 
@@ -38,6 +39,8 @@ fn input(args: &ScanArgs) -> Input {
         Input::Patch(p.clone())
     } else if !args.pre_push.is_empty() {
         Input::PrePush
+    } else if args.pre_commit_push {
+        Input::PreCommitPush
     } else if !args.paths.is_empty() {
         Input::Paths(args.paths.clone())
     } else {
@@ -47,12 +50,16 @@ fn input(args: &ScanArgs) -> Input {
 
 /// The change sets to scan: one, or one per pushed ref for `--pre-push`.
 fn read_changes(input: &Input, cwd: &Path) -> miette::Result<Vec<ChangeSet>> {
-    if let Input::PrePush = input {
+    if let Input::PrePush | Input::PreCommitPush = input {
         let mut lines = String::new();
-        std::io::stdin()
-            .read_to_string(&mut lines)
-            .into_diagnostic()
-            .wrap_err("cannot read git's pre-push lines from standard input")?;
+        if let Input::PreCommitPush = input {
+            lines = super::pre_commit::push_lines(|name| std::env::var(name).ok())?;
+        } else {
+            std::io::stdin()
+                .read_to_string(&mut lines)
+                .into_diagnostic()
+                .wrap_err("cannot read git's pre-push lines from standard input")?;
+        }
         let repo = Repo::discover(cwd)?;
         let mut sets = Vec::new();
         for (base, head) in repo.pushed_ranges(&lines)? {
@@ -136,7 +143,7 @@ fn read_changes(input: &Input, cwd: &Path) -> miette::Result<Vec<ChangeSet>> {
             }
             cs
         }
-        Input::PrePush => unreachable!("handled above"),
+        Input::PrePush | Input::PreCommitPush => unreachable!("handled above"),
     }])
 }
 
@@ -542,7 +549,7 @@ pub fn run(args: ScanArgs) -> miette::Result<ExitCode> {
             .iter()
             .any(|f| f.severity >= t && f.confidence >= min_confidence)
     });
-    if failing && matches!(input, Input::PrePush) {
+    if failing && matches!(input, Input::PrePush | Input::PreCommitPush) {
         eprint!("{}", blocked_push_advice(&out.findings));
     }
     Ok(if failing {

@@ -52,7 +52,10 @@ fn hook_repo() -> (TempRepo, String) {
 /// A project using diffward's hooks through pre-commit, with a bare `origin`.
 struct Project {
     repo: TempRepo,
-    _hooks: TempRepo,
+    /// The hook repository, when the test made one.
+    _hooks: Option<TempRepo>,
+    /// Variables set for every command, after the rest.
+    env: Vec<(String, std::ffi::OsString)>,
     remote: tempfile::TempDir,
     /// HOME and pre-commit's cache, outside the repository.
     home: tempfile::TempDir,
@@ -66,9 +69,21 @@ impl Project {
     /// both git hooks are installed; nothing is pushed yet.
     fn new(hooks_used: &[Hook]) -> Project {
         let (hooks, rev) = hook_repo();
+        let path = hooks.path().to_path_buf();
+        Project::using(&path, &rev, hooks_used, Some(hooks), Vec::new())
+    }
+
+    /// The same with the hook repository `hooks` at `rev`.
+    fn using(
+        hooks: &Path,
+        rev: &str,
+        hooks_used: &[Hook],
+        hook_repo: Option<TempRepo>,
+        env: Vec<(String, std::ffi::OsString)>,
+    ) -> Project {
         let mut config = format!(
             "repos:\n  - repo: {}\n    rev: {rev}\n    hooks:\n",
-            hooks.path().display()
+            hooks.display()
         );
         for (id, args) in hooks_used {
             config.push_str(&format!("      - id: {id}\n"));
@@ -78,7 +93,8 @@ impl Project {
         }
         let p = Project {
             repo: TempRepo::new(),
-            _hooks: hooks,
+            _hooks: hook_repo,
+            env,
             remote: tempfile::tempdir().unwrap(),
             home: tempfile::tempdir().unwrap(),
         };
@@ -89,10 +105,13 @@ impl Project {
         let bare = p.remote.path().to_str().unwrap();
         p.repo.git(&["init", "-q", "--bare", "-b", "main", bare]);
         p.repo.git(&["remote", "add", "origin", bare]);
-        let install = p.run(
-            Command::new(pre_commit_bin())
-                .args(["install", "--hook-type", "pre-commit", "--hook-type", "pre-push"]),
-        );
+        let install = p.run(Command::new(pre_commit_bin()).args([
+            "install",
+            "--hook-type",
+            "pre-commit",
+            "--hook-type",
+            "pre-push",
+        ]));
         assert!(install.status.success(), "{}", text(&install));
         p
     }
@@ -109,11 +128,11 @@ impl Project {
     /// PATH, a HOME of its own, and no variable of an outer git or pre-commit run.
     fn run(&self, cmd: &mut Command) -> Output {
         let bin = common::binary();
-        let path = std::env::join_paths(
-            std::iter::once(bin.parent().unwrap().to_path_buf())
-                .chain(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())),
-        )
-        .unwrap();
+        let path =
+            std::env::join_paths(std::iter::once(bin.parent().unwrap().to_path_buf()).chain(
+                std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+            ))
+            .unwrap();
         for (name, _) in std::env::vars_os() {
             let name = name.to_string_lossy().into_owned();
             if name.starts_with("PRE_COMMIT") || name.starts_with("GIT_") {
@@ -127,6 +146,7 @@ impl Project {
             .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("NO_COLOR", "1")
             .env("PRE_COMMIT_COLOR", "never")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .output()
             .expect("start the command")
     }
@@ -182,11 +202,15 @@ fn hook_line<'a>(out: &'a str, name: &str) -> &'a str {
 fn a_commit_with_a_secret_is_refused_without_printing_it() {
     let p = Project::system();
     let before = p.head();
-    p.repo.write("app.py", format!("AWS_KEY = '{FAKE_AWS_KEY}'\n"));
+    p.repo
+        .write("app.py", format!("AWS_KEY = '{FAKE_AWS_KEY}'\n"));
     let out = p.commit("add a key");
     let all = text(&out);
     assert!(!out.status.success(), "the commit went through:\n{all}");
-    assert!(hook_line(&all, "diffward (staged change)").ends_with("Failed"), "{all}");
+    assert!(
+        hook_line(&all, "diffward (staged change)").ends_with("Failed"),
+        "{all}"
+    );
     assert!(all.contains("secrets/aws-access-key-id"), "{all}");
     assert!(all.contains("app.py"), "{all}");
     assert!(!all.contains(FAKE_AWS_KEY), "the key is printed:\n{all}");
@@ -196,11 +220,15 @@ fn a_commit_with_a_secret_is_refused_without_printing_it() {
 #[test]
 fn a_clean_commit_passes() {
     let p = Project::system();
-    p.repo.write("app.py", "def total(xs):\n    return sum(xs)\n");
+    p.repo
+        .write("app.py", "def total(xs):\n    return sum(xs)\n");
     let out = p.commit("add total");
     let all = text(&out);
     assert!(out.status.success(), "{all}");
-    assert!(hook_line(&all, "diffward (staged change)").ends_with("Passed"), "{all}");
+    assert!(
+        hook_line(&all, "diffward (staged change)").ends_with("Passed"),
+        "{all}"
+    );
 }
 
 #[test]
@@ -211,7 +239,10 @@ fn a_commit_that_only_deletes_a_test_is_still_checked() {
     let out = p.commit("drop the test");
     let all = text(&out);
     assert!(!out.status.success(), "the commit went through:\n{all}");
-    assert!(hook_line(&all, "diffward (staged change)").ends_with("Failed"), "{all}");
+    assert!(
+        hook_line(&all, "diffward (staged change)").ends_with("Failed"),
+        "{all}"
+    );
     assert!(all.contains("checks/python-test-removed"), "{all}");
 }
 
@@ -230,7 +261,10 @@ fn a_push_that_skips_a_test_is_refused() {
     let out = p.push();
     let all = text(&out);
     assert!(!out.status.success(), "the push went through:\n{all}");
-    assert!(hook_line(&all, "diffward (pushed commits)").ends_with("Failed"), "{all}");
+    assert!(
+        hook_line(&all, "diffward (pushed commits)").ends_with("Failed"),
+        "{all}"
+    );
     assert!(all.contains("checks/pytest-skip-added"), "{all}");
     assert!(all.contains("diffward blocked this push"), "{all}");
     assert_eq!(p.remote_main(), pushed, "the remote was updated");
@@ -242,7 +276,8 @@ fn a_push_of_a_secret_committed_and_deleted_again_is_refused() {
     assert!(p.push().status.success());
     // The file comes and goes within the push: pre-commit sees no changed file at all, so only
     // `always_run` gets the hook to run, and only a commit-by-commit scan finds the key.
-    p.repo.write("keys.py", format!("AWS_KEY = '{FAKE_AWS_KEY}'\n"));
+    p.repo
+        .write("keys.py", format!("AWS_KEY = '{FAKE_AWS_KEY}'\n"));
     p.repo.git(&["add", "keys.py"]);
     p.commit_unchecked("add a key");
     p.repo.remove("keys.py");
@@ -250,7 +285,10 @@ fn a_push_of_a_secret_committed_and_deleted_again_is_refused() {
     let out = p.push();
     let all = text(&out);
     assert!(!out.status.success(), "the push went through:\n{all}");
-    assert!(hook_line(&all, "diffward (pushed commits)").ends_with("Failed"), "{all}");
+    assert!(
+        hook_line(&all, "diffward (pushed commits)").ends_with("Failed"),
+        "{all}"
+    );
     assert!(all.contains("secrets/aws-access-key-id"), "{all}");
     assert!(all.contains("must leave the history"), "{all}");
     assert!(!all.contains(FAKE_AWS_KEY), "the key is printed:\n{all}");
@@ -260,13 +298,17 @@ fn a_push_of_a_secret_committed_and_deleted_again_is_refused() {
 fn the_first_push_of_a_new_repository_is_scanned_from_its_root_commit() {
     // The root commit is pushed: pre-commit sets no PRE_COMMIT_FROM_REF/TO_REF.
     let p = Project::system();
-    p.repo.write("settings.py", format!("AWS_KEY = '{FAKE_AWS_KEY}'\n"));
+    p.repo
+        .write("settings.py", format!("AWS_KEY = '{FAKE_AWS_KEY}'\n"));
     p.repo.git(&["add", "settings.py"]);
     p.commit_unchecked("settings");
     let out = p.push();
     let all = text(&out);
     assert!(!out.status.success(), "the push went through:\n{all}");
-    assert!(hook_line(&all, "diffward (pushed commits)").ends_with("Failed"), "{all}");
+    assert!(
+        hook_line(&all, "diffward (pushed commits)").ends_with("Failed"),
+        "{all}"
+    );
     assert!(all.contains("secrets/aws-access-key-id"), "{all}");
     assert_eq!(p.remote_main(), None, "the remote was updated");
 }
@@ -281,11 +323,93 @@ fn a_clean_push_passes_and_updates_the_remote() {
         "{}",
         text(&first)
     );
-    p.repo.write("app.py", "def total(xs):\n    return sum(xs)\n");
+    p.repo
+        .write("app.py", "def total(xs):\n    return sum(xs)\n");
     assert!(p.commit("add total").status.success());
     let out = p.push();
     let all = text(&out);
     assert!(out.status.success(), "{all}");
-    assert!(hook_line(&all, "diffward (pushed commits)").ends_with("Passed"), "{all}");
+    assert!(
+        hook_line(&all, "diffward (pushed commits)").ends_with("Passed"),
+        "{all}"
+    );
     assert_eq!(p.remote_main(), Some(p.head()));
+}
+
+/// A variable of this process, or `default` under HOME.
+fn var_or_home(name: &str, default: &str) -> std::ffi::OsString {
+    std::env::var_os(name).unwrap_or_else(|| {
+        let home = std::env::var_os("HOME").expect("HOME is set");
+        Path::new(&home).join(default).into_os_string()
+    })
+}
+
+/// The `language: rust` hooks, as users get them: pre-commit clones this checkout at its HEAD
+/// commit (uncommitted changes are not in it) and builds diffward with `cargo install`, a
+/// release build. Its target folder is kept under `target/`, so only the first run compiles
+/// everything.
+#[test]
+#[ignore = "pre-commit's `cargo install` of diffward is a release build (minutes the first time); \
+            run with `cargo test --test pre_commit -- --ignored`"]
+fn the_rust_hooks_build_with_cargo_install_and_check_commits_and_pushes() {
+    let started = std::time::Instant::now();
+    let checkout = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rev = Command::new("git")
+        .current_dir(checkout)
+        .args(["rev-parse", "HEAD"])
+        .output()
+        .expect("run git");
+    assert!(
+        rev.status.success(),
+        "this checkout must be a git repository"
+    );
+    let rev = String::from_utf8_lossy(&rev.stdout).trim().to_string();
+    let env = vec![
+        // HOME is the test's own: cargo and rustup keep theirs.
+        ("CARGO_HOME".into(), var_or_home("CARGO_HOME", ".cargo")),
+        ("RUSTUP_HOME".into(), var_or_home("RUSTUP_HOME", ".rustup")),
+        (
+            "CARGO_TARGET_DIR".into(),
+            checkout.join("target/pre-commit-rust").into_os_string(),
+        ),
+    ];
+    let p = Project::using(
+        checkout,
+        &rev,
+        &[("diffward", &[]), ("diffward-pre-push", &[])],
+        None,
+        env,
+    );
+    let install = p.run(Command::new(pre_commit_bin()).args(["install-hooks"]));
+    assert!(install.status.success(), "{}", text(&install));
+    eprintln!("pre-commit install-hooks: {:.0?}", started.elapsed());
+    let built = std::fs::read_dir(p.home.path().join("pre-commit"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .any(|repo| repo.path().join("rustenv-system/bin/diffward").is_file());
+    assert!(built, "pre-commit did not build its own diffward");
+
+    p.repo
+        .write("app.py", format!("AWS_KEY = '{FAKE_AWS_KEY}'\n"));
+    let out = p.commit("add a key");
+    let all = text(&out);
+    assert!(!out.status.success(), "the commit went through:\n{all}");
+    assert!(
+        hook_line(&all, "diffward (staged change)").ends_with("Failed"),
+        "{all}"
+    );
+    assert!(all.contains("secrets/aws-access-key-id"), "{all}");
+    assert!(!all.contains(FAKE_AWS_KEY), "the key is printed:\n{all}");
+
+    p.repo
+        .write("app.py", "def total(xs):\n    return sum(xs)\n");
+    assert!(p.commit("add total").status.success());
+    let out = p.push();
+    let all = text(&out);
+    assert!(out.status.success(), "{all}");
+    assert!(
+        hook_line(&all, "diffward (pushed commits)").ends_with("Passed"),
+        "{all}"
+    );
+    eprintln!("whole test: {:.0?}", started.elapsed());
 }

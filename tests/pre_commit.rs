@@ -413,3 +413,24 @@ fn the_rust_hooks_build_with_cargo_install_and_check_commits_and_pushes() {
     );
     eprintln!("whole test: {:.0?}", started.elapsed());
 }
+
+#[test]
+fn outside_a_pre_commit_run_the_push_scan_is_a_usage_error() {
+    let r = common::repo_with(&[]);
+    let mut cmd = Command::new(common::binary());
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("PRE_COMMIT") {
+            cmd.env_remove(name);
+        }
+    }
+    let out = cmd
+        .current_dir(r.path())
+        .args(["scan", "--pre-commit-push"])
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run diffward");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("PRE_COMMIT_FROM_REF"), "{stderr}");
+    assert!(stderr.contains("diffward scan --pre-push"), "{stderr}");
+}

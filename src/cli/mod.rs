@@ -2,6 +2,7 @@
 
 mod baseline_cmd;
 mod hook;
+mod pre_commit;
 mod rules_cmd;
 mod scan;
 
@@ -152,8 +153,9 @@ pub struct ScanArgs {
     /// Also write SARIF to FILE, whatever --format says.
     #[arg(long, value_name = "FILE")]
     pub sarif_output: Option<PathBuf>,
-    /// Exit 1 when a finding at or above this severity is reported [default: low].
-    #[arg(long, value_enum)]
+    /// Exit 1 when a finding at or above this severity is reported [default: low]. The last one
+    /// given wins, so a hook's own `--fail-on` can be overridden by arguments added after it.
+    #[arg(long, value_enum, overrides_with = "fail_on")]
     pub fail_on: Option<FailOn>,
     /// Findings below this confidence are reported but never fail the scan (test values,
     /// failed checksums, documentation-looking keys are `low`) [default: medium].
@@ -198,6 +200,11 @@ pub struct ScanArgs {
     /// summary expects).
     #[arg(long, value_name = "FILE")]
     pub summary_output: Option<PathBuf>,
+    /// Run as the pre-commit framework's pre-push hook: scan the range pre-commit names in
+    /// PRE_COMMIT_FROM_REF and PRE_COMMIT_TO_REF (a first push: the branch's new commits), like
+    /// --pre-push.
+    #[arg(long, conflicts_with_all = ["base", "staged", "patch", "paths", "pre_push"])]
+    pub pre_commit_push: bool,
 }
 
 #[derive(Debug, Subcommand)]

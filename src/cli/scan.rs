@@ -26,6 +26,7 @@ enum Input {
     Staged,
     Patch(String),
     PrePush,
+    PreCommitPush,
     Uncommitted,
     /// Every commit up to HEAD: the tree at HEAD, and the secrets any commit ever added.
     History,
@@ -43,6 +44,8 @@ fn input(args: &ScanArgs) -> Input {
         Input::Patch(p.clone())
     } else if !args.pre_push.is_empty() {
         Input::PrePush
+    } else if args.pre_commit_push {
+        Input::PreCommitPush
     } else if !args.paths.is_empty() {
         Input::Paths(args.paths.clone())
     } else {
@@ -65,12 +68,16 @@ fn baseline_input(args: &ScanArgs, cwd: &Path) -> Input {
 
 /// The change sets to scan: one, or one per pushed ref for `--pre-push`.
 fn read_changes(input: &Input, cwd: &Path) -> miette::Result<Vec<ChangeSet>> {
-    if let Input::PrePush = input {
+    if let Input::PrePush | Input::PreCommitPush = input {
         let mut lines = String::new();
-        std::io::stdin()
-            .read_to_string(&mut lines)
-            .into_diagnostic()
-            .wrap_err("cannot read git's pre-push lines from standard input")?;
+        if let Input::PreCommitPush = input {
+            lines = super::pre_commit::push_lines(|name| std::env::var(name).ok())?;
+        } else {
+            std::io::stdin()
+                .read_to_string(&mut lines)
+                .into_diagnostic()
+                .wrap_err("cannot read git's pre-push lines from standard input")?;
+        }
         let repo = Repo::discover(cwd)?;
         let mut sets = Vec::new();
         for (base, head) in repo.pushed_ranges(&lines)? {
@@ -155,7 +162,7 @@ fn read_changes(input: &Input, cwd: &Path) -> miette::Result<Vec<ChangeSet>> {
             }
             cs
         }
-        Input::PrePush => unreachable!("handled above"),
+        Input::PrePush | Input::PreCommitPush => unreachable!("handled above"),
     }])
 }
 
@@ -837,7 +844,7 @@ fn report_and_exit(args: &ScanArgs, s: Scanned) -> miette::Result<ExitCode> {
         t.is_some_and(|t| f.severity >= t) && f.confidence >= min_confidence
     };
     let failing = out.findings.iter().any(fails);
-    if failing && matches!(input, Input::PrePush) {
+    if failing && matches!(input, Input::PrePush | Input::PreCommitPush) {
         eprint!("{}", blocked_push_advice(&out.findings));
     }
     Ok(if failing {

@@ -88,35 +88,19 @@ fn rules_table(findings: &[Finding]) -> String {
     s
 }
 
-/// Each AI-assisted commit that introduced a finding: (short id, agent, findings), in the
-/// order the findings name them.
-fn ai_commits(findings: &[Finding]) -> Vec<(String, String, usize)> {
-    let mut rows: Vec<(String, String, usize)> = Vec::new();
-    for p in findings
-        .iter()
-        .filter_map(|f| f.provenance.as_ref())
-        .filter(|p| p.ai_assisted)
-    {
-        let short: String = p.commit.chars().take(SHORT_SHA).collect();
-        match rows.iter_mut().find(|r| r.0 == short) {
-            Some(r) => r.2 += 1,
-            None => rows.push((
-                short,
-                p.assistant
-                    .clone()
-                    .unwrap_or_else(|| "an AI assistant".into()),
-                1,
-            )),
-        }
-    }
-    rows
-}
-
-fn ai_table(rows: &[(String, String, usize)]) -> String {
+/// Each AI-assisted commit that introduced a finding, with its agent and how many.
+fn ai_table(rows: &[super::AiCommit]) -> String {
     let mut s =
         String::from("### AI-assisted commits\n\n| Commit | Agent | Findings |\n|---|---|---:|\n");
-    for (commit, agent, n) in rows {
-        s.push_str(&format!("| {} | {} | {n} |\n", cell(commit), cell(agent)));
+    for c in rows {
+        let short: String = c.commit.chars().take(SHORT_SHA).collect();
+        let agent = c.assistant.as_deref().unwrap_or("an AI assistant");
+        s.push_str(&format!(
+            "| {} | {} | {} |\n",
+            cell(&short),
+            cell(agent),
+            c.findings
+        ));
     }
     s
 }
@@ -142,14 +126,15 @@ pub fn render(report: &Report<'_>) -> String {
         out.push('\n');
     }
     out.push_str(&scanned_line(report));
-    let ai = ai_commits(findings);
+    let ai = super::ai_commits(findings);
     if !ai.is_empty() {
         out.push('\n');
         out.push_str(&ai_table(&ai));
     }
     let notes = report.notifications.len();
     let allowed = report.stats.allowed_by_comment;
-    if notes > 0 || allowed > 0 {
+    let baselined = report.baseline.map_or(0, |b| b.covered);
+    if notes > 0 || allowed > 0 || baselined > 0 {
         out.push('\n');
     }
     if notes > 0 {
@@ -162,6 +147,13 @@ pub fn render(report: &Report<'_>) -> String {
         out.push_str(&format!(
             "{} allowed by an allow comment.\n",
             plural(allowed, "finding", "findings")
+        ));
+    }
+    if let Some(b) = report.baseline.filter(|b| b.covered > 0) {
+        out.push_str(&format!(
+            "{} accepted by the baseline `{}`.\n",
+            plural(b.covered, "finding", "findings"),
+            cell(&b.file)
         ));
     }
     out.push('\n');
@@ -211,6 +203,7 @@ mod tests {
             secret: None,
             checksum_valid: None,
             provenance,
+            suppression: None,
             base_line: None,
             base_path: None,
             secret_digest: None,
@@ -239,6 +232,9 @@ mod tests {
         };
         render(&Report {
             findings,
+            suppressed: &[],
+            include_suppressed: false,
+            baseline: None,
             notifications,
             rules: &rules,
             stats: &stats,

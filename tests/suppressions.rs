@@ -272,7 +272,20 @@ fn an_allow_comment_the_change_adds_is_reported_but_a_plain_scan_does_not_flag_i
         msg.contains("`auth`") && msg.contains("local mock server"),
         "{msg}"
     );
+    assert!(
+        msg.ends_with("it covers auth/tls-verify-disabled-python (high)"),
+        "{msg}"
+    );
     assert_eq!(run.json()["summary"]["suppressed"]["by_comment"], 1);
+    // A marker that covers nothing (documentation, a string that lists markers) has nothing
+    // to show a reviewer.
+    r.write(
+        "docs.py",
+        "HELP = 'write # diffward:allow auth with the reason why'\nMARKERS = ['gitleaks:allow']\n",
+    );
+    r.commit_all("docs");
+    let run = r.scan(&["scan", "--base", "HEAD~1", "--format", "json"]);
+    assert_eq!(ids(&run), Vec::<String>::new(), "{}", run.stdout);
     // The same file scanned whole: no change added the comment, nothing to report.
     let run = r.scan(&["scan", "app.py", "--format", "json"]);
     assert_eq!(ids(&run), Vec::<String>::new(), "{}", run.stdout);

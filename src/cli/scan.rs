@@ -558,6 +558,7 @@ pub(super) fn collect(args: &ScanArgs, purpose: Purpose) -> miette::Result<Scann
                     .collect(),
             });
         }
+        let added = crate::suppress::policy::added_suppressions(&part.suppressed);
         if !cfg.policy.ai_assisted_may_suppress {
             let by_ai = ai_suppressors(cs, repo.as_ref(), &part.suppressed);
             let back = crate::suppress::policy::overrule_ai_suppressions(
@@ -569,6 +570,11 @@ pub(super) fn collect(args: &ScanArgs, purpose: Purpose) -> miette::Result<Scann
                 rep.overruled += back;
             }
         }
+        crate::suppress::policy::keep_effective_suppression_reports(
+            &mut part.findings,
+            &added,
+            &tagged(&rules, "suppression-report"),
+        );
         out.merge(part);
     }
     if let Some(rep) = &mut baseline_report {
@@ -594,6 +600,16 @@ pub(super) fn collect(args: &ScanArgs, purpose: Purpose) -> miette::Result<Scann
         baseline: baseline_report,
         started,
     })
+}
+
+/// The ids of the rules with this tag.
+fn tagged(rules: &RuleSet, tag: &str) -> std::collections::HashSet<String> {
+    rules
+        .rules
+        .iter()
+        .filter(|r| r.tags.iter().any(|t| t == tag))
+        .map(|r| r.id.clone())
+        .collect()
 }
 
 /// The project's own severities: a rule id wins over its category.
@@ -682,17 +698,13 @@ fn baseline_use<'b>(
         file: file.to_string(),
         renames,
         base_keys,
+        reads_history: matches!(cs.kind, ChangeKind::Range { .. }),
         scanned: cs
             .files
             .iter()
             .flat_map(|f| std::iter::once(f.path.clone()).chain(f.old_path.clone()))
             .collect(),
-        unsuppressible: rules
-            .rules
-            .iter()
-            .filter(|r| r.tags.iter().any(|t| t == "unsuppressible"))
-            .map(|r| r.id.clone())
-            .collect(),
+        unsuppressible: tagged(rules, "unsuppressible"),
     }
 }
 

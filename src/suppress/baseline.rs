@@ -45,6 +45,9 @@ pub struct Entry {
     pub expires: Option<Date>,
     /// The 1-based line of its `[[finding]]` header in the file (0 for a new entry).
     pub line: u32,
+    /// Found in the history only (a secret a commit added and a later one deleted): only a
+    /// scan of commits can find it again, so only such a scan can find the entry unused.
+    pub history: bool,
 }
 
 impl Entry {
@@ -143,6 +146,8 @@ struct RawEntry {
     owner: Option<String>,
     #[serde(default)]
     expires: Option<RawDate>,
+    #[serde(default, rename = "in-history")]
+    in_history: bool,
 }
 
 /// `expires = "2027-03-31"` or the TOML date `expires = 2027-03-31`.
@@ -203,6 +208,7 @@ impl Baseline {
                 owner: e.owner.filter(|o| !o.trim().is_empty()),
                 expires,
                 line,
+                history: e.in_history,
             });
         }
         Ok(Baseline {
@@ -218,16 +224,18 @@ impl Baseline {
         keep: &[Entry],
         commit: Option<String>,
     ) -> Baseline {
-        let mut counts: BTreeMap<(String, String, String), u32> = BTreeMap::new();
+        let mut counts: BTreeMap<(String, String, String), (u32, bool)> = BTreeMap::new();
         for f in findings {
-            *counts
+            let c = counts
                 .entry((f.rule_id.clone(), f.path.clone(), f.fingerprint.clone()))
-                .or_default() += 1;
+                .or_insert((0, true));
+            c.0 += 1;
+            c.1 &= f.side == crate::finding::Side::History;
         }
         let old: HashMap<(&str, &str, &str), &Entry> = keep.iter().map(|e| (e.key(), e)).collect();
         let entries = counts
             .into_iter()
-            .map(|((rule, path, fingerprint), count)| {
+            .map(|((rule, path, fingerprint), (count, history))| {
                 let before = old.get(&(rule.as_str(), path.as_str(), fingerprint.as_str()));
                 Entry {
                     count,
@@ -235,6 +243,7 @@ impl Baseline {
                     owner: before.and_then(|e| e.owner.clone()),
                     expires: before.and_then(|e| e.expires),
                     line: 0,
+                    history,
                     rule,
                     path,
                     fingerprint,
@@ -273,6 +282,9 @@ impl Baseline {
             out.push_str(&format!("fingerprint = {}\n", q(&e.fingerprint)));
             if e.count > 1 {
                 out.push_str(&format!("count = {}\n", e.count));
+            }
+            if e.history {
+                out.push_str("in-history = true\n");
             }
             if let Some(r) = &e.reason {
                 out.push_str(&format!("reason = {}\n", q(r)));
@@ -392,6 +404,7 @@ mod tests {
             owner: None,
             expires: None,
             line: 0,
+            history: false,
         }
     }
 

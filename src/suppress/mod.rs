@@ -32,9 +32,13 @@
 //!    agent that meets a finding it cannot fix must not be able to make the gate pass by
 //!    writing the exception itself; a person can still accept it, in a commit of their own.
 //!
-//! Whatever silenced it, a suppression the change added is visible: the `checks` pack reports
-//! every allow comment and baseline entry a change adds (low severity), so a reviewer sees what
-//! was silenced and why. Those rules cannot be silenced themselves (tag `unsuppressible`).
+//! 3. Whatever silenced it, a suppression the change added is visible: the `checks` pack's
+//!    rules tagged `suppression-report` find every allow comment and baseline entry a change
+//!    adds, and `policy::keep_effective_suppression_reports` keeps those that cover a finding,
+//!    naming it (low severity), so a reviewer sees what was silenced and why. A marker that
+//!    covers nothing (a rule's documentation, a string listing markers) is not reported. Those
+//!    rules cannot be silenced themselves (tag `unsuppressible`), and say nothing in a plain
+//!    scan of files, which has no change that added anything (tag `change-only`).
 
 pub mod baseline;
 pub mod comment;

@@ -22,6 +22,8 @@ pub struct BaselineUse<'a> {
     /// The files the scan read: only an entry of one of them can be found unused (a scan of a
     /// pull request says nothing about the entries of files it did not touch).
     pub scanned: HashSet<String>,
+    /// The scan read commits (a range), so it can tell an entry found in the history only.
+    pub reads_history: bool,
 }
 
 /// What applying a baseline did.
@@ -84,17 +86,19 @@ pub fn apply_baseline(
         }
     }
     *reported = kept;
-    let judged = |path: &str| {
-        use_.scanned.contains(path)
+    let judged = |e: &Entry| {
+        let path = e.path.as_str();
+        let read = use_.scanned.contains(path)
             || use_
                 .renames
                 .iter()
-                .any(|(then, now)| then == path && use_.scanned.contains(now))
+                .any(|(then, now)| then == path && use_.scanned.contains(now));
+        read && (!e.history || use_.reads_history)
     };
     out.unused = matcher
         .unused()
         .into_iter()
-        .filter(|e| judged(&e.path))
+        .filter(|e| judged(e))
         .cloned()
         .collect();
     out
@@ -138,6 +142,67 @@ pub fn overrule_ai_suppressions(
     *suppressed = kept;
     reported.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     back
+}
+
+/// A suppression the change added, and the finding it covers.
+#[derive(Debug, Clone)]
+pub struct AddedSuppression {
+    pub path: String,
+    pub line: u32,
+    pub rule: String,
+    pub severity: Severity,
+}
+
+/// The suppressions of `suppressed` that the change added (before any is overruled: a reviewer
+/// should see an exception that was tried, too).
+pub fn added_suppressions(suppressed: &[Finding]) -> Vec<AddedSuppression> {
+    suppressed
+        .iter()
+        .filter_map(|f| {
+            let s = f
+                .suppression
+                .as_ref()
+                .filter(|s| s.added_by_change && s.line > 0)?;
+            Some(AddedSuppression {
+                path: s.path.clone(),
+                line: s.line,
+                rule: f.rule_id.clone(),
+                severity: f.severity,
+            })
+        })
+        .collect()
+}
+
+/// Keep a report of an added allow comment or baseline entry (a finding of one of `reporting`,
+/// the rules tagged `suppression-report`) only where that suppression covers a finding, and
+/// name what it covers: an allow marker that silences nothing (a rule's documentation, a
+/// string listing markers) has nothing to show a reviewer.
+pub fn keep_effective_suppression_reports(
+    reported: &mut Vec<Finding>,
+    added: &[AddedSuppression],
+    reporting: &HashSet<String>,
+) {
+    reported.retain_mut(|f| {
+        if !reporting.contains(&f.rule_id) {
+            return true;
+        }
+        // An entry's report may start below its `[[finding]]` line when only its later lines
+        // changed; a comment's is on its own line.
+        let lo = f.region.start_line.saturating_sub(3);
+        let mut covered: Vec<String> = added
+            .iter()
+            .filter(|a| a.path == f.path && (lo..=f.region.end_line).contains(&a.line))
+            .map(|a| format!("{} ({})", a.rule, a.severity))
+            .collect();
+        covered.sort();
+        covered.dedup();
+        if covered.is_empty() {
+            return false;
+        }
+        f.message
+            .push_str(&format!("; it covers {}", covered.join(", ")));
+        true
+    });
 }
 
 #[cfg(test)]
@@ -191,6 +256,7 @@ mod tests {
             base_keys: Some(HashSet::new()),
             unsuppressible: HashSet::new(),
             scanned: ["a.py", "gone.py"].map(String::from).into(),
+            reads_history: false,
         };
         let mut reported = vec![
             finding("r", "a.py", "f", Severity::High),
@@ -218,6 +284,7 @@ mod tests {
             base_keys: None,
             unsuppressible: HashSet::new(),
             scanned: ["a.py", "gone.py"].map(String::from).into(),
+            reads_history: false,
         };
         let mut reported = vec![finding("r", "a.py", "f", Severity::Low)];
         let mut suppressed = vec![];

@@ -7,6 +7,7 @@
 //! and package-manager configuration into typed facts with exact locations (the dependencies
 //! pack; the ci and credentials packs will add their kinds), and holds the design of that layer.
 
+pub mod agent;
 pub mod analyzers;
 pub mod checksum;
 pub mod cli;

@@ -1,0 +1,1 @@
+//! Answering an agent in its own hook protocol (to be written).

@@ -1,0 +1,1 @@
+//! Reading Codex apply_patch bodies (to be written).

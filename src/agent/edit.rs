@@ -1,0 +1,1 @@
+//! Applying an edit to a file's text (to be written).

@@ -1,0 +1,1 @@
+//! Writing an agent's hook configuration (to be written).

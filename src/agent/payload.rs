@@ -1,0 +1,1 @@
+//! Reading an agent's hook payload (to be written).

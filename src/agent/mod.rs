@@ -20,6 +20,8 @@
 
 pub mod answer;
 pub mod apply_patch;
+pub mod change;
+pub mod decide;
 pub mod edit;
 pub mod install;
 pub mod payload;

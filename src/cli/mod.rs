@@ -1,5 +1,6 @@
 //! The command line: clap arguments, resolved into requests before any work is done.
 
+mod agent_hook;
 mod baseline_cmd;
 mod hook;
 mod pre_commit;
@@ -41,7 +42,11 @@ enum Command {
         #[command(subcommand)]
         command: BaselineCommand,
     },
-    /// Install or remove diffward as this repository's git pre-push hook.
+    /// Check a coding agent's tool call before it runs: its hook payload on standard input, the
+    /// answer in its protocol (see `diffward hook install --agent`).
+    AgentHook(agent_hook::AgentHookArgs),
+    /// Install or remove diffward as this repository's git pre-push hook, or as a coding
+    /// agent's pre-tool-use hook (`--agent`).
     Hook {
         #[command(subcommand)]
         command: HookCommand,
@@ -69,17 +74,30 @@ enum BaselineCommand {
 
 #[derive(Debug, Subcommand)]
 enum HookCommand {
-    /// Write a pre-push hook that runs `diffward scan --pre-push`.
+    /// Write a pre-push hook that runs `diffward scan --pre-push`, or with `--agent` the
+    /// agent's hook configuration that runs `diffward agent-hook` before each edit and command.
     Install {
         /// Replace an existing pre-push hook that diffward did not write.
         #[arg(long)]
         force: bool,
-        /// Block the push at or above this severity.
+        /// Block the push (or the agent's call) at or above this severity.
         #[arg(long, value_enum, default_value_t = FailOn::High)]
         fail_on: FailOn,
+        /// Install into this coding agent's hook settings instead of git's.
+        #[arg(long, value_enum)]
+        agent: Option<crate::agent::Agent>,
+        /// With --agent: the user's settings (every project), not this project's.
+        #[arg(long, requires = "agent")]
+        global: bool,
     },
-    /// Remove the pre-push hook diffward installed.
-    Uninstall,
+    /// Remove the hook diffward installed (git's pre-push hook, or with `--agent` its entry in
+    /// the agent's settings, and nothing else).
+    Uninstall {
+        #[arg(long, value_enum)]
+        agent: Option<crate::agent::Agent>,
+        #[arg(long, requires = "agent")]
+        global: bool,
+    },
 }
 
 /// Severity threshold for the exit code.
@@ -248,9 +266,20 @@ where
             BaselineCommand::Create { file, scan } => baseline_cmd::create(&file, &scan),
             BaselineCommand::Update { file, scan } => baseline_cmd::update(&file, &scan),
         },
+        Command::AgentHook(a) => agent_hook::run(a),
         Command::Hook { command } => match command {
-            HookCommand::Install { force, fail_on } => hook::install(force, fail_on),
-            HookCommand::Uninstall => hook::uninstall(),
+            HookCommand::Install {
+                agent: Some(agent),
+                global,
+                fail_on,
+                ..
+            } => agent_hook::install(agent, global, fail_on),
+            HookCommand::Install { force, fail_on, .. } => hook::install(force, fail_on),
+            HookCommand::Uninstall {
+                agent: Some(agent),
+                global,
+            } => agent_hook::uninstall(agent, global),
+            HookCommand::Uninstall { .. } => hook::uninstall(),
         },
         Command::Rules { command } => match command {
             RulesCommand::List { rules } => rules_cmd::list(&rules),

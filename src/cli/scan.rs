@@ -30,6 +30,8 @@ enum Input {
     Uncommitted,
     /// Every commit up to HEAD: the tree at HEAD, and the secrets any commit ever added.
     History,
+    /// A coding agent's proposed edit, read by `crate::agent`.
+    Proposed,
 }
 
 fn input(args: &ScanArgs) -> Input {
@@ -115,6 +117,7 @@ fn read_changes(input: &Input, cwd: &Path) -> miette::Result<Vec<ChangeSet>> {
         Input::Staged => Repo::discover(cwd)?.staged()?,
         Input::Uncommitted => Repo::discover(cwd)?.uncommitted()?,
         Input::History => Repo::discover(cwd)?.whole_history()?,
+        Input::Proposed => unreachable!("built by the agent hook, never read"),
         Input::Patch(p) => {
             let bytes = if p == "-" {
                 let mut s = Vec::new();
@@ -411,8 +414,37 @@ pub(super) fn collect(args: &ScanArgs, purpose: Purpose) -> miette::Result<Scann
         Purpose::WriteBaseline => baseline_input(args, &cwd),
     };
     let clock = timings::start();
-    let mut change_sets = read_changes(&input, &cwd)?;
+    let change_sets = read_changes(&input, &cwd)?;
     timings::add(Stage::Change, clock);
+    collect_sets(args, purpose, change_sets, input, None, started)
+}
+
+/// A change that an agent proposes (see `crate::agent`), scanned with every project setting;
+/// `agent` names who proposed it, so that the AI-assisted policy applies.
+pub(crate) fn collect_proposed(
+    args: &ScanArgs,
+    change: ChangeSet,
+    agent: &str,
+) -> miette::Result<Scanned> {
+    let started = std::time::Instant::now();
+    collect_sets(
+        args,
+        Purpose::Report,
+        vec![change],
+        Input::Proposed,
+        Some(agent),
+        started,
+    )
+}
+
+fn collect_sets(
+    args: &ScanArgs,
+    purpose: Purpose,
+    mut change_sets: Vec<ChangeSet>,
+    input: Input,
+    agent: Option<&str>,
+    started: std::time::Instant,
+) -> miette::Result<Scanned> {
     let root = change_sets[0].root.clone();
 
     let config_path = args
@@ -560,7 +592,7 @@ pub(super) fn collect(args: &ScanArgs, purpose: Purpose) -> miette::Result<Scann
         }
         let added = crate::suppress::policy::added_suppressions(&part.suppressed);
         if !cfg.policy.ai_assisted_may_suppress {
-            let by_ai = ai_suppressors(cs, repo.as_ref(), &part.suppressed);
+            let by_ai = ai_suppressors(cs, repo.as_ref(), &part.suppressed, agent);
             let back = crate::suppress::policy::overrule_ai_suppressions(
                 &mut part.findings,
                 &mut part.suppressed,
@@ -716,6 +748,7 @@ fn ai_suppressors(
     cs: &ChangeSet,
     repo: Option<&Repo>,
     suppressed: &[Finding],
+    agent: Option<&str>,
 ) -> std::collections::HashMap<(String, u32), String> {
     use crate::source::git::provenance::Introduced;
     let wanted: Vec<&crate::finding::Suppression> = suppressed
@@ -747,7 +780,9 @@ fn ai_suppressors(
         }
         (ChangeKind::Paths, _) => {}
         _ => {
-            if let Some(agent) = crate::source::git::provenance::agent_of_environment() {
+            let named = agent.map(|a| format!("{a}'s proposed edit"));
+            if let Some(agent) = named.or_else(crate::source::git::provenance::agent_of_environment)
+            {
                 for s in wanted {
                     out.insert(
                         (s.path.clone(), s.line),

@@ -56,10 +56,15 @@ pub struct FileChange {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChangeKind {
     Paths,
-    Range { base: String, head: String },
+    Range {
+        base: String,
+        head: String,
+    },
     Staged,
     Uncommitted,
     Patch,
+    /// A coding agent's proposed edit: the files on disk, and what the edit would make of them.
+    Proposed,
 }
 
 /// A commit in the scanned range, for provenance.

@@ -32,7 +32,9 @@
 //!   `permissionDecision`, exit 2 with stderr blocks, other codes fail open, unknown keys are
 //!   rejected).
 //! - Gemini CLI: "Hooks reference", <https://geminicli.com/docs/hooks/reference> (`BeforeTool`:
-//!   `decision`, `reason` sent to the agent, `systemMessage` shown to the user, exit 2).
+//!   `decision`, `reason` sent to the agent, `systemMessage` shown to the user, exit 2), and
+//!   `packages/core/src/hooks/hookRunner.ts` in google-gemini/gemini-cli (stdout is parsed only
+//!   when it is not blank, so a silent exit 0 is a plain allow).
 //! - Cursor: "Hooks", <https://cursor.com/docs/hooks> (`preToolUse` answers `permission`,
 //!   `user_message`, `agent_message`); not read first-hand here, the field names were confirmed
 //!   through third-party adapters that cite that page.

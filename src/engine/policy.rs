@@ -156,5 +156,8 @@ pub fn mask_every_occurrence(findings: &mut [Finding], mut values: Vec<String>) 
         f.snippet = crate::redact::mask_values(&f.snippet, &values);
         f.context = crate::redact::mask_values(&f.context, &values);
         f.message = crate::redact::describe_values(&f.message, &values);
+        if let Some(s) = &mut f.suppression {
+            s.justification = crate::redact::describe_values(&s.justification, &values);
+        }
     }
 }

@@ -78,7 +78,14 @@ impl Date {
         let year: i32 = it.next()?.parse().ok()?;
         let month: u32 = it.next()?.parse().ok()?;
         let day: u32 = it.next()?.parse().ok()?;
-        ((1..=12).contains(&month) && (1..=31).contains(&day) && s.trim().len() == 10)
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+        let days = match month {
+            2 if leap => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            _ => 31,
+        };
+        ((1..=12).contains(&month) && (1..=days).contains(&day) && s.trim().len() == 10)
             .then_some(Date { year, month, day })
     }
 
@@ -115,7 +122,7 @@ impl std::fmt::Display for Date {
 #[error("{path}: {message}")]
 #[diagnostic(
     code(diffward::baseline),
-    help("`diffward baseline create FILE` writes a new one; the README's \"Baselines\" section shows the format")
+    help("fix the file at the line named (the README's \"Baselines\" section shows the format), or scan without it: `--no-baseline`")
 )]
 pub struct BaselineError {
     pub path: String,
@@ -177,7 +184,22 @@ impl Baseline {
                 raw.version
             ));
         }
-        let line_of = |byte: usize| 1 + text[..byte.min(text.len())].matches('\n').count() as u32;
+        if let Some(c) = &raw.commit {
+            // It reaches git as a revision: only a commit id, never an option.
+            if !(c.len() == 40 || c.len() == 64) || !c.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(format!(
+                    "commit `{c}` is not a commit id (40 or 64 hex digits)"
+                ));
+            }
+        }
+        // Lines are counted once, forward: the entries come in the file's order.
+        let (mut counted_to, mut line) = (0usize, 1u32);
+        let mut line_of = |byte: usize| {
+            let byte = byte.min(text.len()).max(counted_to);
+            line += text[counted_to..byte].matches('\n').count() as u32;
+            counted_to = byte;
+            line
+        };
         let mut entries = Vec::new();
         for spanned in raw.finding {
             let line = line_of(spanned.span().start);
@@ -419,6 +441,10 @@ mod tests {
             })
         );
         assert_eq!(Date::parse("2027-3-31"), None);
+        assert_eq!(Date::parse("2027-02-31"), None);
+        assert_eq!(Date::parse("2027-04-31"), None);
+        assert!(Date::parse("2028-02-29").is_some());
+        assert_eq!(Date::parse("2027-02-29"), None);
         assert_eq!(Date::parse("31/03/2027"), None);
         assert_eq!(Date::from_days(0).to_string(), "1970-01-01");
         assert_eq!(Date::from_days(19_723).to_string(), "2024-01-01");
@@ -433,7 +459,7 @@ mod tests {
         e.owner = Some("team".into());
         e.expires = Date::parse("2030-01-02");
         let b = Baseline {
-            commit: Some("abc".into()),
+            commit: Some("ab".repeat(20)),
             entries: vec![e.clone(), entry("auth/y", "z.py", "11", 1)],
         };
         let text = b.render(|id| Some(("high".into(), format!("title of {id}"))));
@@ -442,7 +468,7 @@ mod tests {
             "{text}"
         );
         let back = Baseline::parse(&text).unwrap();
-        assert_eq!(back.commit.as_deref(), Some("abc"));
+        assert_eq!(back.commit, Some("ab".repeat(20)));
         let mut got = back.entries.clone();
         for g in &mut got {
             g.line = 0;
@@ -461,6 +487,8 @@ mod tests {
         assert!(e.contains("path"), "{e}");
         let e = Baseline::parse("version = 1\nbogus = 1\n").unwrap_err();
         assert!(e.contains("bogus"), "{e}");
+        let e = Baseline::parse("version = 1\ncommit = \"--output=x\"\n").unwrap_err();
+        assert!(e.contains("not a commit id"), "{e}");
     }
 
     #[test]

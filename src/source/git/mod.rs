@@ -556,10 +556,11 @@ impl Repo {
             "--reverse",
             "--diff-filter=R",
             "--format=",
+            "--end-of-options",
             &range,
         ])?);
         if to.is_none() && self.head.is_some() {
-            steps.extend(parse_raw(&self.raw_diff(&["diff-index", &tip])?));
+            steps.extend(parse_raw(&self.raw_diff(&["diff-index", "--end-of-options", &tip])?));
         }
         let mut chains: Vec<(String, String)> = Vec::new();
         for e in steps.into_iter().filter(|e| e.status == 'R') {

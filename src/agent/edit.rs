@@ -7,9 +7,12 @@
 //!   `replace`) apply in order, each to the text the one before left. Without `replace_all`
 //!   the old text must occur exactly once (Claude Code's Edit refuses an ambiguous match, and
 //!   Gemini's `replace` expects one occurrence unless told otherwise); with `expected` the count
-//!   must be exactly that. An empty old text on a file that does not exist creates it (both
-//!   Claude Code's Edit and Gemini's `replace` document creating a file this way); on a file
-//!   that exists it is accepted only when the file is empty.
+//!   must be exactly that. An empty old text on a file that does not exist creates it (Gemini's
+//!   `replace` creates a file this way; for Claude Code's Edit it is the observed convention,
+//!   e.g. anthropics/claude-code issue 3420, not a documented rule); on a file that exists it
+//!   is accepted only when the file is empty. Identical old and new text is refused, as both
+//!   tools refuse it.
+//! - Deleting or patching a file that does not exist is `Inapplicable`.
 //! - A patch's hunks apply in order, each found at or after the place the previous one left,
 //!   after its anchor line when it names one. Lines compare exactly first, then ignoring
 //!   trailing whitespace, then ignoring whitespace at both ends, as Codex's own apply_patch

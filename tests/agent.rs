@@ -25,7 +25,10 @@ struct Answer {
 impl Answer {
     fn json(&self) -> Value {
         serde_json::from_str(self.stdout.trim()).unwrap_or_else(|e| {
-            panic!("stdout is not one JSON value ({e}): {}\n{}", self.stdout, self.stderr)
+            panic!(
+                "stdout is not one JSON value ({e}): {}\n{}",
+                self.stdout, self.stderr
+            )
         })
     }
 
@@ -75,7 +78,10 @@ fn claude_refusal(a: &Answer) -> String {
     let out = &v["hookSpecificOutput"];
     assert_eq!(out["hookEventName"], "PreToolUse", "{v}");
     assert_eq!(out["permissionDecision"], "deny", "{v}");
-    out["permissionDecisionReason"].as_str().unwrap().to_string()
+    out["permissionDecisionReason"]
+        .as_str()
+        .unwrap()
+        .to_string()
 }
 
 fn claude_allowed(a: &Answer) {
@@ -146,7 +152,10 @@ fn claude_code_multiedit_adding_verify_false_is_refused_and_a_harmless_write_all
         }),
     );
     let reason = claude_refusal(&hook(&r, &[], &p));
-    assert!(reason.contains("auth/tls-verify-disabled-python"), "{reason}");
+    assert!(
+        reason.contains("auth/tls-verify-disabled-python"),
+        "{reason}"
+    );
     let p = claude(
         &r,
         "Write",
@@ -185,7 +194,11 @@ fn commands_that_bypass_the_gates_are_refused_and_others_pass_untouched() {
         let reason = claude_refusal(&hook(&r, &[], &p));
         assert!(reason.contains("checks/command-"), "{cmd}: {reason}");
     }
-    let p = claude(&r, "Bash", json!({"command": "git status", "description": "x"}));
+    let p = claude(
+        &r,
+        "Bash",
+        json!({"command": "git status", "description": "x"}),
+    );
     claude_allowed(&hook(&r, &[], &p));
     let p = claude(&r, "Read", json!({"file_path": abs(&r, "app/settings.py")}));
     let a = hook(&r, &[], &p);
@@ -216,11 +229,17 @@ fn a_malformed_payload_is_refused_with_a_clear_message_or_let_through_when_asked
     let r = project();
     for bad in ["not json", "{\"tool_name\": \"Edit\", \"tool_input\": {}}"] {
         let run = diffward_stdin(r.path(), &["agent-hook", "--agent", "claude-code"], bad);
-        assert_eq!(run.code, 2, "closed by default: {}{}", run.stdout, run.stderr);
+        let a = Answer {
+            code: run.code,
+            stdout: run.stdout,
+            stderr: run.stderr,
+        };
+        // Closed by default: refused, saying why and how to fix the hook.
+        let reason = claude_refusal(&a);
         assert!(
-            run.stderr.contains("diffward could not read this hook payload"),
-            "{}",
-            run.stderr
+            reason.contains("diffward could not read this hook payload")
+                && reason.contains("--on-error open"),
+            "{reason}"
         );
         let run = diffward_stdin(
             r.path(),

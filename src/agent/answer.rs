@@ -84,7 +84,7 @@ pub fn failure(agent: Agent, event: &str, message: &str, fail_closed: bool) -> A
             "diffward could not check this change, so it was refused: {message}. \
              Check that the hook command runs `diffward agent-hook --agent {}` from a \
              diffward that can read this repository; to let changes through when diffward \
-             cannot check them, configure the hook to fail open.",
+             cannot check them, add `--on-error open` to it.",
             agent_flag(agent)
         );
         let mut answer = deny(agent, event, &reason, None);

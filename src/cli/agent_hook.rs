@@ -55,7 +55,7 @@ pub fn run(a: AgentHookArgs) -> miette::Result<ExitCode> {
         Ok(c) => c,
         Err(e) => {
             let msg = format!(
-                "diffward could not read this hook payload ({e}); the hook command is `diffward agent-hook`: check that the agent's hook configuration passes the tool call on standard input (`diffward hook install --agent ...` writes it)"
+                "diffward could not read this hook payload ({e}); `diffward hook install --agent ...` writes a configuration that passes the tool call on standard input"
             );
             return Ok(emit(answer::failure(fallback, "PreToolUse", &msg, closed)));
         }

@@ -560,7 +560,11 @@ impl Repo {
             &range,
         ])?);
         if to.is_none() && self.head.is_some() {
-            steps.extend(parse_raw(&self.raw_diff(&["diff-index", "--end-of-options", &tip])?));
+            steps.extend(parse_raw(&self.raw_diff(&[
+                "diff-index",
+                "--end-of-options",
+                &tip,
+            ])?));
         }
         let mut chains: Vec<(String, String)> = Vec::new();
         for e in steps.into_iter().filter(|e| e.status == 'R') {

@@ -227,6 +227,9 @@ pub struct Suppression {
     pub path: String,
     /// Its 1-based line there (0 when it has none, as an entry of a baseline not in a file).
     pub line: u32,
+    /// Its last line (a baseline entry spans several).
+    #[serde(skip)]
+    pub last_line: u32,
     /// The change being scanned added it (an allow comment on an added line, a baseline entry
     /// the base side did not have).
     pub added_by_change: bool,

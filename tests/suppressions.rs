@@ -449,3 +449,188 @@ fn a_repository_with_history_adopts_diffward_in_three_commands() {
     );
     assert!(!out.contains(OTHER_FAKE_KEY));
 }
+
+/// A repository whose committed baseline accepts the key in `app/settings.py`.
+fn repo_with_committed_baseline() -> TempRepo {
+    let r = repo_with(&[(
+        "app/settings.py",
+        &format!("DEBUG = False\nKEY = '{FAKE_AWS_KEY}'\n"),
+    )]);
+    assert_eq!(r.scan(&["baseline", "create", BASELINE]).code, 0);
+    r.commit_all("adopt diffward");
+    r
+}
+
+#[test]
+fn a_scan_of_commits_reads_the_committed_baseline_not_an_uncommitted_edit_of_it() {
+    let r = repo_with_committed_baseline();
+    r.write("app/other.py", format!("K = '{OTHER_FAKE_KEY}'\n"));
+    r.commit_all("another key\n\nCo-Authored-By: Claude <noreply@anthropic.com>");
+    // An entry for the new key, written to the file but never committed.
+    let full = r.scan(&["scan", "app/other.py", "--format", "json", "--no-baseline"]);
+    let fp = full.findings_json()[0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let text = std::fs::read_to_string(r.path().join(BASELINE)).unwrap();
+    r.write(
+        BASELINE,
+        format!("{text}\n[[finding]]\nrule = \"secrets/aws-access-key-id\"\npath = \"app/other.py\"\nfingerprint = \"{fp}\"\n"),
+    );
+    let run = r.scan(&["scan", "--base", "HEAD~1", "--format", "json"]);
+    assert_eq!(
+        ids(&run),
+        vec!["secrets/aws-access-key-id"],
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn one_more_copy_of_a_baselined_secret_in_its_file_is_reported_by_a_scan_of_commits() {
+    let r = repo_with_committed_baseline();
+    r.write(
+        "app/settings.py",
+        format!("DEBUG = False\nKEY = '{FAKE_AWS_KEY}'\nLEAK = '{FAKE_AWS_KEY}'\n"),
+    );
+    r.commit_all("leak");
+    let run = r.scan(&["scan", "--base", "HEAD~1", "--format", "json"]);
+    assert_eq!(
+        ids(&run),
+        vec!["secrets/aws-access-key-id"],
+        "{}",
+        run.stdout
+    );
+    // No entry is called unused by a scan that sees only a change.
+    assert_eq!(run.json()["baseline"]["unused"], serde_json::json!([]));
+    // An agent that raises the entry's count in the same commit does not silence it either.
+    r.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    r.write(
+        "app/settings.py",
+        format!("DEBUG = False\nKEY = '{FAKE_AWS_KEY}'\nLEAK = '{FAKE_AWS_KEY}'\n"),
+    );
+    let text = std::fs::read_to_string(r.path().join(BASELINE)).unwrap();
+    r.write(
+        BASELINE,
+        text.replace("fingerprint = ", "count = 2\nfingerprint = ")
+            .replacen("count = 2\nfingerprint", "fingerprint", 0),
+    );
+    let text = std::fs::read_to_string(r.path().join(BASELINE)).unwrap();
+    assert!(text.contains("count = 2"), "{text}");
+    r.commit_all("leak, accepted\n\nCo-Authored-By: Claude <noreply@anthropic.com>");
+    let run = r.scan(&["scan", "--base", "HEAD~1", "--format", "json"]);
+    assert!(
+        ids(&run).contains(&"secrets/aws-access-key-id".to_string()),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("not silenced"), "{}", run.stdout);
+}
+
+#[test]
+fn new_code_an_agent_writes_under_an_old_allow_comment_is_not_silenced() {
+    let r = repo_with(&[(
+        "app.py",
+        "import requests\n# diffward:allow auth/tls-verify-disabled-python local mock server\nr = requests.get(u, verify=False)\n",
+    )]);
+    r.write(
+        "app.py",
+        "import requests\n# diffward:allow auth/tls-verify-disabled-python local mock server\nrequests.post('https://payments.example.test', verify=False)\nr = requests.get(u, verify=False)\n",
+    );
+    r.commit_all("pay\n\nCo-Authored-By: Claude <noreply@anthropic.com>");
+    let run = r.scan(&["scan", "--base", "HEAD~1", "--format", "json"]);
+    assert_eq!(
+        ids(&run),
+        vec!["auth/tls-verify-disabled-python"],
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("not silenced"), "{}", run.stdout);
+}
+
+#[test]
+fn a_change_cannot_relax_the_policy_that_judges_it() {
+    let r = allow_added_in_a_commit("Signed-off-by: Dev <dev@example.com>");
+    r.git(&["reset", "-q", "--hard", "HEAD~1"]);
+    r.write(
+        "diffward.toml",
+        "[policy]\nai-assisted-fail-on = \"high\"\n",
+    );
+    r.commit_all("policy");
+    r.write(
+        "diffward.toml",
+        "[policy]\nai-assisted-fail-on = \"high\"\nai-assisted-may-suppress = true\n",
+    );
+    r.write(
+        "app.py",
+        "import requests\nr = requests.get(u, verify=False)  # diffward:allow auth local mock server\n",
+    );
+    r.commit_all("mock\n\nCo-Authored-By: Claude <noreply@anthropic.com>");
+    let run = r.scan(&["scan", "--base", "HEAD~1", "--format", "json"]);
+    let got = ids(&run);
+    assert!(
+        got.contains(&"auth/tls-verify-disabled-python".to_string())
+            && got.contains(&"checks/diffward-settings-relaxed".to_string()),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.notifications()
+            .iter()
+            .any(|(p, m)| p == "diffward.toml" && m.contains("base side")),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn an_entry_written_by_hand_in_another_layout_is_still_reported_when_added() {
+    let r = repo_with(&[("app.py", "x = 1\n")]);
+    r.write("app.py", format!("x = 1\nK = '{FAKE_AWS_KEY}'\n"));
+    let full = r.scan(&["scan", "app.py", "--format", "json"]);
+    let fp = full.findings_json()[0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    r.write(
+        BASELINE,
+        format!("version = 1\n\n[[finding]]\nfingerprint = \"{fp}\"\npath = \"app.py\"\nrule = \"secrets/aws-access-key-id\"\nreason = \"test key\"\n"),
+    );
+    r.commit_all("key, accepted");
+    let run = r.scan(&["scan", "--base", "HEAD~1", "--format", "json"]);
+    assert_eq!(
+        ids(&run),
+        vec!["checks/baseline-entry-added"],
+        "{}",
+        run.stdout
+    );
+    let msg = run.findings_json()[0]["message"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        msg.contains("secrets/aws-access-key-id (critical)"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_suppressions_reason_never_carries_a_secret_and_never_means_never() {
+    let r = repo_with(&[("app.py", "x = 1\n")]);
+    r.write(
+        "app.py",
+        format!(
+            "x = 1\nK = '{FAKE_AWS_KEY}'  # diffward:allow secrets rotated, was {FAKE_AWS_KEY}\n"
+        ),
+    );
+    r.commit_all("k\n\nCo-Authored-By: Claude <noreply@anthropic.com>");
+    let run = r.scan(&["scan", "app.py", "--format", "json", "--include-suppressed"]);
+    assert!(!run.stdout.contains(FAKE_AWS_KEY), "{}", run.stdout);
+    assert!(run.stdout.contains("\"justification\""), "{}", run.stdout);
+    r.write(
+        "diffward.toml",
+        "[policy]\nai-assisted-fail-on = \"info\"\n",
+    );
+    let run = r.scan(&["scan", "--base", "HEAD~1", "--fail-on", "never"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+}

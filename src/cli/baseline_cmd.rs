@@ -64,7 +64,21 @@ pub fn update(file: &Path, args: &ScanArgs) -> miette::Result<ExitCode> {
             e
         })
         .collect();
-    let new = Baseline::from_findings(acceptable(&scanned), &keep, commit);
+    let mut new = Baseline::from_findings(acceptable(&scanned), &keep, commit);
+    // An entry this scan could not find unused (its file not read, a secret of the history in
+    // a scan of files, any entry in a scan of a change) stays as it was.
+    let judging = super::baselined::judging(&scanned.kind());
+    let have: std::collections::HashSet<(String, String, String)> = new
+        .entries
+        .iter()
+        .map(|e| (e.rule.clone(), e.path.clone(), e.fingerprint.clone()))
+        .collect();
+    for e in &keep {
+        let key = (e.rule.clone(), e.path.clone(), e.fingerprint.clone());
+        if !have.contains(&key) && !judging.judges(e, &scanned.scanned_files, &[]) {
+            new.entries.push(e.clone());
+        }
+    }
     let key = |e: &Entry| (e.rule.clone(), e.path.clone(), e.fingerprint.clone());
     let before: std::collections::HashSet<_> = keep.iter().map(key).collect();
     let after: std::collections::HashSet<_> = new.entries.iter().map(key).collect();

@@ -2,6 +2,7 @@
 
 mod agent_hook;
 mod baseline_cmd;
+mod baselined;
 mod hook;
 mod pre_commit;
 mod rules_cmd;

@@ -381,6 +381,8 @@ pub(super) struct Scanned {
     kind: ChangeKind,
     input: Input,
     pub baseline: Option<report::BaselineReport>,
+    /// Every file the scan read (both paths of a rename).
+    pub scanned_files: std::collections::HashSet<String>,
     started: std::time::Instant,
 }
 
@@ -451,10 +453,15 @@ fn collect_sets(
         .config
         .clone()
         .or_else(|| Some(root.join("diffward.toml")).filter(|p| p.is_file()));
-    let cfg = match &config_path {
+    let mut cfg = match &config_path {
         Some(p) => Config::load(p)?,
         None => Config::default(),
     };
+    if args.config.is_none() {
+        if let Some(note) = base_side_policy(&mut cfg, &change_sets[0]) {
+            change_sets[0].notifications.push(note);
+        }
+    }
     let infra = &cfg.infra;
     let yaml: Vec<String> = [
         &infra.kubernetes,
@@ -501,7 +508,12 @@ fn collect_sets(
         check_severity_keys(&cfg, &rules, &selection)?;
     }
     let baseline = match purpose {
-        Purpose::Report => load_baseline(args, &cfg, &root)?,
+        Purpose::Report => super::baselined::locate(
+            args.baseline.as_deref(),
+            cfg.scan.baseline.as_deref(),
+            args.no_baseline,
+            &root,
+        )?,
         Purpose::WriteBaseline => None,
     };
     // Secrets found by rules the selection left out must still be masked in the report: the
@@ -525,8 +537,8 @@ fn collect_sets(
     let allowed_paths = glob_set(&cfg.allow.paths)
         .map_err(|e| miette::miette!("diffward.toml: allow.paths: {e}"))?;
     let mut out = engine::ScanOutput::default();
-    let mut baseline_report = baseline.as_ref().map(|(_, file)| report::BaselineReport {
-        file: file.clone(),
+    let mut baseline_report = baseline.as_ref().map(|b| report::BaselineReport {
+        file: b.file.clone(),
         show_unused: args.report_unused,
         ..Default::default()
     });
@@ -572,14 +584,8 @@ fn collect_sets(
                     && !allowed_paths.as_ref().is_some_and(|g| g.is_match(&f.path))
             });
         }
-        if let (Some((b, file)), Some(rep)) = (&baseline, &mut baseline_report) {
-            let use_ = baseline_use(b, file, cs, repo.as_ref(), &rules);
-            let outcome = crate::suppress::policy::apply_baseline(
-                &mut part.findings,
-                &mut part.suppressed,
-                &use_,
-                crate::suppress::baseline::Date::today(),
-            );
+        if let (Some(b), Some(rep)) = (&baseline, &mut baseline_report) {
+            let outcome = super::baselined::apply(b, cs, repo.as_ref(), &rules, &opts, &mut part)?;
             rep.covered += outcome.covered;
             rep.expired += outcome.expired;
             unused = Some(match unused.take() {
@@ -605,8 +611,20 @@ fn collect_sets(
         crate::suppress::policy::keep_effective_suppression_reports(
             &mut part.findings,
             &added,
-            &tagged(&rules, "suppression-report"),
+            &super::baselined::tagged(&rules, "suppression-report"),
         );
+        // Only a baseline the change itself edits has entries a reviewer of it can see.
+        if let Some(b) = baseline
+            .as_ref()
+            .filter(|b| cs.files.iter().any(|f| f.path == b.file))
+        {
+            crate::suppress::policy::report_added_entries(
+                &mut part.findings,
+                &added,
+                rules.get("checks/baseline-entry-added"),
+                &b.file,
+            );
+        }
         out.merge(part);
     }
     if let Some(rep) = &mut baseline_report {
@@ -622,7 +640,13 @@ fn collect_sets(
         })
         .count();
     let kind = change_sets[0].kind.clone();
+    let scanned_files = change_sets
+        .iter()
+        .flat_map(|cs| &cs.files)
+        .flat_map(|f| std::iter::once(f.path.clone()).chain(f.old_path.clone()))
+        .collect();
     Ok(Scanned {
+        scanned_files,
         out,
         rules,
         cfg,
@@ -634,14 +658,25 @@ fn collect_sets(
     })
 }
 
-/// The ids of the rules with this tag.
-fn tagged(rules: &RuleSet, tag: &str) -> std::collections::HashSet<String> {
-    rules
-        .rules
-        .iter()
-        .filter(|r| r.tags.iter().any(|t| t == tag))
-        .map(|r| r.id.clone())
-        .collect()
+/// In a scan of commits, the exceptions and the AI policy that judge the change are those of
+/// its base: a change that relaxes `[allow]` or `[policy]` in diffward.toml would otherwise
+/// let itself through (the new settings apply once it is merged, and the checks pack reports
+/// the change to them). Says so when they differ.
+fn base_side_policy(cfg: &mut Config, cs: &ChangeSet) -> Option<crate::finding::Notification> {
+    let ChangeKind::Range { base, .. } = &cs.kind else {
+        return None;
+    };
+    let repo = Repo::discover(&cs.root).ok()?;
+    let bytes = repo.file_at(base, "diffward.toml")?;
+    let old: Config = toml::from_str(&String::from_utf8_lossy(&bytes)).ok()?;
+    let changed =
+        format!("{:?}{:?}", cfg.allow, cfg.policy) != format!("{:?}{:?}", old.allow, old.policy);
+    cfg.allow = old.allow;
+    cfg.policy = old.policy;
+    changed.then(|| crate::finding::Notification {
+        path: "diffward.toml".into(),
+        message: "this change edits [allow] or [policy]: the base side's settings judge it; the new ones apply once it is merged".into(),
+    })
 }
 
 /// The project's own severities: a rule id wins over its category.
@@ -657,89 +692,6 @@ fn project_severities(cfg: &Config, findings: &mut [Finding]) {
     }
 }
 
-/// The scan's baseline, read (`--baseline`, `[scan] baseline`, or `.diffward-baseline.toml`),
-/// with the name it is shown by.
-fn load_baseline(
-    args: &ScanArgs,
-    cfg: &Config,
-    root: &Path,
-) -> miette::Result<Option<(crate::suppress::baseline::Baseline, String)>> {
-    use crate::suppress::baseline::{self, Baseline};
-    if args.no_baseline {
-        return Ok(None);
-    }
-    let Some(path) = baseline::locate(args.baseline.as_deref(), cfg.scan.baseline.as_deref(), root)
-    else {
-        return Ok(None);
-    };
-    let b = Baseline::load(&path)?;
-    Ok(Some((b, repo_relative(&path, root))))
-}
-
-/// `path` relative to the repository root when it lies inside it, with `/` separators.
-fn repo_relative(path: &Path, root: &Path) -> String {
-    let abs = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
-    let root = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-    match abs.strip_prefix(&root) {
-        Ok(rel) => rel.to_string_lossy().replace('\\', "/"),
-        Err(_) => path.display().to_string(),
-    }
-}
-
-/// The baseline as one change set uses it: renames since its commit, and which of its entries
-/// the base side of the change already had.
-fn baseline_use<'b>(
-    b: &'b crate::suppress::baseline::Baseline,
-    file: &str,
-    cs: &ChangeSet,
-    repo: Option<&Repo>,
-    rules: &RuleSet,
-) -> crate::suppress::policy::BaselineUse<'b> {
-    use crate::suppress::baseline::Baseline;
-    let head = match &cs.kind {
-        ChangeKind::Range { head, .. } => Some(head.as_str()),
-        _ => None,
-    };
-    let renames = match (repo, &b.commit) {
-        (Some(repo), Some(commit)) => repo.renames_since(commit, head).unwrap_or_default(),
-        _ => Vec::new(),
-    };
-    let base_rev = match &cs.kind {
-        ChangeKind::Paths => None,
-        ChangeKind::Range { base, .. } => Some(base.clone()),
-        _ => repo.and_then(|r| r.head.clone()),
-    };
-    let base_keys = match (&cs.kind, repo) {
-        (ChangeKind::Paths, _) => None,
-        (_, None) => Some(Default::default()),
-        (_, Some(repo)) => Some(
-            base_rev
-                .and_then(|rev| repo.file_at(&rev, file))
-                .and_then(|bytes| Baseline::parse(&String::from_utf8_lossy(&bytes)).ok())
-                .map(|old| {
-                    old.entries
-                        .into_iter()
-                        .map(|e| (e.rule, e.path, e.fingerprint))
-                        .collect()
-                })
-                .unwrap_or_default(),
-        ),
-    };
-    crate::suppress::policy::BaselineUse {
-        baseline: b,
-        file: file.to_string(),
-        renames,
-        base_keys,
-        reads_history: matches!(cs.kind, ChangeKind::Range { .. }),
-        scanned: cs
-            .files
-            .iter()
-            .flat_map(|f| std::iter::once(f.path.clone()).chain(f.old_path.clone()))
-            .collect(),
-        unsuppressible: tagged(rules, "unsuppressible"),
-    }
-}
-
 /// For the suppressions of critical and high findings that the change added, the AI-assisted
 /// commit that added each, by (file, line): from `git blame` in a range; outside one (the
 /// index, the work tree, a patch: no commit yet) from `DIFFWARD_AI_ASSISTED` in the
@@ -751,11 +703,11 @@ fn ai_suppressors(
     agent: Option<&str>,
 ) -> std::collections::HashMap<(String, u32), String> {
     use crate::source::git::provenance::Introduced;
-    let wanted: Vec<&crate::finding::Suppression> = suppressed
+    let wanted: Vec<(&crate::finding::Suppression, u32)> = suppressed
         .iter()
         .filter(|f| f.severity >= Severity::High)
-        .filter_map(|f| f.suppression.as_ref())
-        .filter(|s| s.added_by_change && s.line > 0)
+        .filter_map(|f| Some((f.suppression.as_ref()?, f.region.start_line)))
+        .filter(|(s, _)| s.added_by_change && s.line > 0)
         .collect();
     let mut out = std::collections::HashMap::new();
     if wanted.is_empty() {
@@ -763,18 +715,30 @@ fn ai_suppressors(
     }
     match (&cs.kind, repo) {
         (ChangeKind::Range { base, head }, Some(repo)) => {
-            let asks: Vec<Introduced> = wanted
-                .iter()
-                .map(|s| Introduced::Line {
-                    path: s.path.clone(),
-                    line: s.line,
-                })
-                .collect();
-            for (s, p) in wanted.iter().zip(repo.provenance(base, head, &asks)) {
+            // Every line of the suppression (all of a baseline entry's), and for an allow
+            // comment the line it covers: an agent that edits an entry, or writes new code
+            // under an old comment, makes the exception as much as one that writes it.
+            let mut asks: Vec<Introduced> = Vec::new();
+            let mut owner: Vec<usize> = Vec::new();
+            for (i, (s, covered)) in wanted.iter().enumerate() {
+                let mut lines: Vec<(String, u32)> = (s.line..=s.last_line.max(s.line))
+                    .map(|l| (s.path.clone(), l))
+                    .collect();
+                if s.kind == crate::finding::SuppressionKind::InSource {
+                    lines.push((s.path.clone(), *covered));
+                }
+                for (path, line) in lines {
+                    asks.push(Introduced::Line { path, line });
+                    owner.push(i);
+                }
+            }
+            for (i, p) in owner.into_iter().zip(repo.provenance(base, head, &asks)) {
+                let s = wanted[i].0;
                 if let Some(p) = p.filter(|p| p.ai_assisted) {
                     let who = p.assistant.unwrap_or_else(|| "AI-assisted".into());
                     let short = &p.commit[..p.commit.len().min(10)];
-                    out.insert((s.path.clone(), s.line), format!("{short} ({who})"));
+                    out.entry((s.path.clone(), s.line))
+                        .or_insert_with(|| format!("{short} ({who})"));
                 }
             }
         }
@@ -783,7 +747,7 @@ fn ai_suppressors(
             let named = agent.map(|a| format!("{a}'s proposed edit"));
             if let Some(agent) = named.or_else(crate::source::git::provenance::agent_of_environment)
             {
-                for s in wanted {
+                for (s, _) in wanted {
                     out.insert(
                         (s.path.clone(), s.line),
                         format!("not committed yet; the environment says {agent}"),
@@ -810,6 +774,7 @@ fn report_and_exit(args: &ScanArgs, s: Scanned) -> miette::Result<ExitCode> {
         input,
         baseline,
         started,
+        ..
     } = s;
     // Repository details only go into SARIF; they cost git calls, so only then.
     let mut repo_info = None;
@@ -882,6 +847,8 @@ fn report_and_exit(args: &ScanArgs, s: Scanned) -> miette::Result<ExitCode> {
         .ai_assisted_fail_on
         .as_deref()
         .and_then(parse_severity);
+    // `--fail-on never` means never, whatever the project's bar for agents.
+    let ai_bar = ai_bar.filter(|_| args.fail_on != Some(FailOn::Never));
     let fails = |f: &Finding| {
         let ai = f.provenance.as_ref().is_some_and(|p| p.ai_assisted);
         let t = match (bar, ai_bar.filter(|_| ai)) {

@@ -110,10 +110,13 @@ fn allowed_by_comment(
                 .flatten()
                 .map(|r| (above, r))
         })?;
+    // An allow that stays where it was but now covers a line the change added is an
+    // exception the change makes too.
+    let added = changes.is_added(found.0) || lines.iter().any(|&l| changes.is_added(l));
     Some(Box::new(Allowed {
         line: found.0,
         reason: found.1,
-        added: changes.is_added(found.0),
+        added,
     }))
 }
 
@@ -544,6 +547,7 @@ fn suppressed(mut f: Finding, a: &Allowed) -> Finding {
         justification: a.reason.clone(),
         path: f.path.clone(),
         line: a.line + 1,
+        last_line: a.line + 1,
         added_by_change: a.added,
         owner: None,
         expires: None,

@@ -45,13 +45,15 @@ pub struct Entry {
     pub expires: Option<Date>,
     /// The 1-based line of its `[[finding]]` header in the file (0 for a new entry).
     pub line: u32,
+    /// The last line of the entry in the file (its last key).
+    pub last_line: u32,
     /// Found in the history only (a secret a commit added and a later one deleted): only a
     /// scan of commits can find it again, so only such a scan can find the entry unused.
     pub history: bool,
 }
 
 impl Entry {
-    fn key(&self) -> (&str, &str, &str) {
+    pub fn key(&self) -> (&str, &str, &str) {
         (&self.rule, &self.path, &self.fingerprint)
     }
 }
@@ -230,8 +232,19 @@ impl Baseline {
                 owner: e.owner.filter(|o| !o.trim().is_empty()),
                 expires,
                 line,
+                last_line: line,
                 history: e.in_history,
             });
+        }
+        // An entry runs to the line before the next one (or the end of the file): the span
+        // toml gives an array's table may be its header alone.
+        let total = text.lines().count() as u32;
+        let starts: Vec<u32> = entries.iter().map(|e| e.line).collect();
+        for (i, e) in entries.iter_mut().enumerate() {
+            e.last_line = starts
+                .get(i + 1)
+                .map_or(total, |next| next.saturating_sub(1))
+                .max(e.line);
         }
         Ok(Baseline {
             commit: raw.commit,
@@ -265,6 +278,7 @@ impl Baseline {
                     owner: before.and_then(|e| e.owner.clone()),
                     expires: before.and_then(|e| e.expires),
                     line: 0,
+                    last_line: 0,
                     history,
                     rule,
                     path,
@@ -346,15 +360,35 @@ pub struct Matcher<'b> {
 }
 
 impl<'b> Matcher<'b> {
-    pub fn new(baseline: &'b Baseline, renames: &[(String, String)], today: Date) -> Matcher<'b> {
+    /// `preused`: occurrences each key already has on lines the change left alone, which its
+    /// entries cover before any finding of the change (see `policy::BaselineUse::preused`).
+    pub fn new(
+        baseline: &'b Baseline,
+        renames: &[(String, String)],
+        today: Date,
+        preused: &HashMap<(String, String, String), u32>,
+    ) -> Matcher<'b> {
         let mut by_key: HashMap<_, Vec<usize>> = HashMap::new();
         for (i, e) in baseline.entries.iter().enumerate() {
             by_key.entry(e.key()).or_default().push(i);
         }
+        let mut used = vec![0; baseline.entries.len()];
+        for ((rule, path, fp), n) in preused {
+            let mut left = *n;
+            for &i in by_key
+                .get(&(rule.as_str(), path.as_str(), fp.as_str()))
+                .into_iter()
+                .flatten()
+            {
+                let take = left.min(baseline.entries[i].count.saturating_sub(used[i]));
+                used[i] += take;
+                left -= take;
+            }
+        }
         Matcher {
             entries: &baseline.entries,
             by_key,
-            used: vec![0; baseline.entries.len()],
+            used,
             renamed_from: renames
                 .iter()
                 .map(|(old, new)| (new.clone(), old.clone()))
@@ -426,6 +460,7 @@ mod tests {
             owner: None,
             expires: None,
             line: 0,
+            last_line: 0,
             history: false,
         }
     }
@@ -471,7 +506,9 @@ mod tests {
         assert_eq!(back.commit, Some("ab".repeat(20)));
         let mut got = back.entries.clone();
         for g in &mut got {
+            assert!(g.last_line >= g.line + 3, "an entry spans its keys");
             g.line = 0;
+            g.last_line = 0;
         }
         assert_eq!(got, vec![e, entry("auth/y", "z.py", "11", 1)]);
         assert!(back.entries[0].line > 5, "entries know their line");
@@ -498,7 +535,12 @@ mod tests {
             entries: vec![entry("r", "old.py", "f", 1), entry("r", "b.py", "g", 2)],
         };
         let renames = vec![("old.py".to_string(), "new.py".to_string())];
-        let mut m = Matcher::new(&b, &renames, Date::parse("2026-01-01").unwrap());
+        let mut m = Matcher::new(
+            &b,
+            &renames,
+            Date::parse("2026-01-01").unwrap(),
+            &HashMap::new(),
+        );
         assert!(matches!(m.cover("r", "new.py", "f"), Cover::Covered(_)));
         assert_eq!(
             m.cover("r", "new.py", "f"),
@@ -520,7 +562,7 @@ mod tests {
             commit: None,
             entries: vec![old, entry("r", "gone.py", "h", 1)],
         };
-        let mut m = Matcher::new(&b, &[], Date::parse("2026-01-01").unwrap());
+        let mut m = Matcher::new(&b, &[], Date::parse("2026-01-01").unwrap(), &HashMap::new());
         assert!(matches!(m.cover("r", "a.py", "f"), Cover::Expired(_)));
         let unused: Vec<&str> = m.unused().iter().map(|e| e.path.as_str()).collect();
         assert_eq!(unused, vec!["gone.py"]);

@@ -1,10 +1,13 @@
 //! The decisions about suppressed findings, once every finding of a scan is known (see the
 //! module above for the order and the reasons).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::baseline::{Baseline, Cover, Date, Entry, Matcher};
 use crate::finding::{Finding, Severity, Suppression, SuppressionKind};
+
+/// A baseline entry's identity: rule, path, fingerprint.
+pub type EntryKey = (String, String, String);
 
 /// A baseline as one scan uses it.
 pub struct BaselineUse<'a> {
@@ -13,17 +16,55 @@ pub struct BaselineUse<'a> {
     pub file: String,
     /// Files renamed since the baseline's commit: (path then, path now).
     pub renames: Vec<(String, String)>,
-    /// The keys (rule, path, fingerprint) of the baseline on the base side of the change; an
-    /// entry not among them was added by the change. `None` when the scan has no base side (a
-    /// plain scan of files), so nothing counts as added.
-    pub base_keys: Option<HashSet<(String, String, String)>>,
+    /// The entries of the baseline on the base side of the change, by key (rule, path,
+    /// fingerprint), with their count and expiry: an entry not among them, or one that covers
+    /// more occurrences or for longer than there, was added by the change. `None` when the scan
+    /// has no base side (a plain scan of files), so nothing counts as added.
+    pub base_entries: Option<HashMap<EntryKey, (u32, Option<Date>)>>,
+    /// Per key, the occurrences the head already has on lines the change left alone: a scan of
+    /// a change reports only what it added, so these would otherwise leave an entry's count
+    /// free for a new copy.
+    pub preused: HashMap<EntryKey, u32>,
     /// Rules no baseline entry can silence (tag `unsuppressible`: the reports of suppressions).
     pub unsuppressible: HashSet<String>,
-    /// The files the scan read: only an entry of one of them can be found unused (a scan of a
-    /// pull request says nothing about the entries of files it did not touch).
+    /// The files the scan read.
     pub scanned: HashSet<String>,
-    /// The scan read commits (a range), so it can tell an entry found in the history only.
-    pub reads_history: bool,
+    /// Which entries this scan can find unused.
+    pub judging: Judging,
+}
+
+/// Which entries a scan can find unused: a scan of a change sees only what it changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Judging {
+    /// None (a range, the index, the work tree's changes, a patch, a proposed edit).
+    Nothing,
+    /// The entries of the files read whole, but those found in the history only (a plain scan
+    /// of files).
+    Files,
+    /// Every entry (a scan of every commit up to the head, as `baseline create` makes).
+    Everything,
+}
+
+impl Judging {
+    /// Whether an entry of `path` (or renamed from it) is judged.
+    pub fn judges(
+        self,
+        e: &Entry,
+        scanned: &HashSet<String>,
+        renames: &[(String, String)],
+    ) -> bool {
+        let read = || {
+            scanned.contains(&e.path)
+                || renames
+                    .iter()
+                    .any(|(then, now)| *then == e.path && scanned.contains(now))
+        };
+        match self {
+            Judging::Nothing => false,
+            Judging::Files => !e.history && read(),
+            Judging::Everything => true,
+        }
+    }
 }
 
 /// What applying a baseline did.
@@ -45,7 +86,7 @@ pub fn apply_baseline(
     use_: &BaselineUse<'_>,
     today: Date,
 ) -> BaselineOutcome {
-    let mut matcher = Matcher::new(use_.baseline, &use_.renames, today);
+    let mut matcher = Matcher::new(use_.baseline, &use_.renames, today, &use_.preused);
     let mut out = BaselineOutcome::default();
     let mut kept = Vec::with_capacity(reported.len());
     for mut f in std::mem::take(reported) {
@@ -55,8 +96,19 @@ pub fn apply_baseline(
         }
         match matcher.cover(&f.rule_id, &f.path, &f.fingerprint) {
             Cover::Covered(e) => {
-                let added = use_.base_keys.as_ref().is_some_and(|keys| {
-                    !keys.contains(&(e.rule.clone(), e.path.clone(), e.fingerprint.clone()))
+                let added = use_.base_entries.as_ref().is_some_and(|base| {
+                    let key = (e.rule.clone(), e.path.clone(), e.fingerprint.clone());
+                    match base.get(&key) {
+                        None => true,
+                        Some((count, expires)) => {
+                            e.count > *count
+                                || match (e.expires, expires) {
+                                    (None, Some(_)) => true,
+                                    (Some(now), Some(then)) => now > *then,
+                                    _ => false,
+                                }
+                        }
+                    }
                 });
                 f.suppression = Some(Suppression {
                     kind: SuppressionKind::External,
@@ -66,6 +118,7 @@ pub fn apply_baseline(
                         .unwrap_or_else(|| "accepted in the baseline".into()),
                     path: use_.file.clone(),
                     line: e.line,
+                    last_line: e.last_line.max(e.line),
                     added_by_change: added,
                     owner: e.owner.clone(),
                     expires: e.expires.map(|d| d.to_string()),
@@ -86,19 +139,10 @@ pub fn apply_baseline(
         }
     }
     *reported = kept;
-    let judged = |e: &Entry| {
-        let path = e.path.as_str();
-        let read = use_.scanned.contains(path)
-            || use_
-                .renames
-                .iter()
-                .any(|(then, now)| then == path && use_.scanned.contains(now));
-        read && (!e.history || use_.reads_history)
-    };
     out.unused = matcher
         .unused()
         .into_iter()
-        .filter(|e| judged(e))
+        .filter(|e| use_.judging.judges(e, &use_.scanned, &use_.renames))
         .cloned()
         .collect();
     out
@@ -205,6 +249,76 @@ pub fn keep_effective_suppression_reports(
     });
 }
 
+/// A report for each baseline entry the change added that covers a finding and that
+/// `checks/baseline-entry-added` did not already report from the file's text (an entry written
+/// by hand in another layout): what a baseline silences must be seen whatever its layout.
+/// `rule` is that rule, when the scan runs it.
+pub fn report_added_entries(
+    reported: &mut Vec<Finding>,
+    added: &[AddedSuppression],
+    rule: Option<&crate::rules::Rule>,
+    baseline_file: &str,
+) {
+    let Some(rule) = rule else {
+        return;
+    };
+    let mut by_line: std::collections::BTreeMap<u32, Vec<String>> = Default::default();
+    for a in added.iter().filter(|a| a.path == baseline_file) {
+        by_line
+            .entry(a.line)
+            .or_default()
+            .push(format!("{} ({})", a.rule, a.severity));
+    }
+    for (line, mut covers) in by_line {
+        let reported_already = reported.iter().any(|f| {
+            f.rule_id == rule.id
+                && f.path == baseline_file
+                && (f.region.start_line.saturating_sub(3)..=f.region.end_line).contains(&line)
+        });
+        if reported_already {
+            continue;
+        }
+        covers.sort();
+        covers.dedup();
+        let mut h = <sha2::Sha256 as sha2::Digest>::new();
+        sha2::Digest::update(&mut h, format!("{}\0{baseline_file}\0{line}", rule.id));
+        let digest = sha2::Digest::finalize(h);
+        reported.push(Finding {
+            rule_id: rule.id.clone(),
+            category: rule.category,
+            severity: rule.severity,
+            confidence: rule.confidence,
+            message: format!(
+                "A baseline entry was added: {} is no longer reported",
+                covers.join(", ")
+            ),
+            path: baseline_file.to_string(),
+            region: crate::finding::Region {
+                start_line: line,
+                start_column: 1,
+                end_line: line,
+                end_column: 1,
+            },
+            side: crate::finding::Side::Head,
+            snippet: String::new(),
+            snippet_truncated: false,
+            fingerprint: digest[..16].iter().map(|b| format!("{b:02x}")).collect(),
+            secret: None,
+            checksum_valid: None,
+            provenance: None,
+            suppression: None,
+            base_line: None,
+            base_path: None,
+            secret_digest: None,
+            change_index: 0,
+            context: String::new(),
+            context_first_line: line,
+            highlight: (0, 0),
+        });
+    }
+    reported.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,10 +367,11 @@ mod tests {
             baseline: &b,
             file: ".diffward-baseline.toml".into(),
             renames: vec![],
-            base_keys: Some(HashSet::new()),
+            base_entries: Some(HashMap::new()),
+            preused: HashMap::new(),
             unsuppressible: HashSet::new(),
             scanned: ["a.py", "gone.py"].map(String::from).into(),
-            reads_history: false,
+            judging: Judging::Files,
         };
         let mut reported = vec![
             finding("r", "a.py", "f", Severity::High),
@@ -281,10 +396,11 @@ mod tests {
             baseline: &b,
             file: "bl.toml".into(),
             renames: vec![],
-            base_keys: None,
+            base_entries: None,
+            preused: HashMap::new(),
             unsuppressible: HashSet::new(),
             scanned: ["a.py", "gone.py"].map(String::from).into(),
-            reads_history: false,
+            judging: Judging::Files,
         };
         let mut reported = vec![finding("r", "a.py", "f", Severity::Low)];
         let mut suppressed = vec![];
@@ -304,6 +420,7 @@ mod tests {
             justification: "because".into(),
             path: "a.py".into(),
             line,
+            last_line: line,
             added_by_change: added,
             owner: None,
             expires: None,

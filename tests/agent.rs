@@ -351,7 +351,11 @@ fn refusal(agent: Agent, a: &Answer) -> String {
             let out = &v["hookSpecificOutput"];
             assert_eq!(
                 keys(out),
-                ["hookEventName", "permissionDecision", "permissionDecisionReason"],
+                [
+                    "hookEventName",
+                    "permissionDecision",
+                    "permissionDecisionReason"
+                ],
                 "{v}"
             );
             assert_eq!(out["hookEventName"], "PreToolUse", "{v}");
@@ -407,7 +411,10 @@ fn allowed(agent: Agent, a: &Answer) {
             if !a.stdout.trim().is_empty() {
                 let v = a.json();
                 assert_eq!(keys(&v), ["hookSpecificOutput"], "{v}");
-                assert!(v["hookSpecificOutput"]["permissionDecision"].is_null(), "{v}");
+                assert!(
+                    v["hookSpecificOutput"]["permissionDecision"].is_null(),
+                    "{v}"
+                );
             }
         }
         Agent::Gemini | Agent::Cursor | Agent::Copilot => {
@@ -554,7 +561,11 @@ fn codex_apply_patch_harmless_move_and_delete_are_allowed() {
 #[test]
 fn codex_shell_force_push_to_main_is_refused() {
     let r = project();
-    let p = codex(&r, "Bash", json!({"command": "git push --force origin main"}));
+    let p = codex(
+        &r,
+        "Bash",
+        json!({"command": "git push --force origin main"}),
+    );
     let reason = refusal(Agent::Codex, &hook(&r, &["--agent", "codex"], &p));
     assert!(
         reason.contains("checks/command-force-push-default-branch"),
@@ -704,7 +715,11 @@ fn cursor_edits_a_secret_refused_and_harmless_allowed() {
 #[test]
 fn cursor_shell_commands_in_both_forms() {
     let r = project();
-    let p = cursor(&r, "Shell", json!({"command": "git push --force origin main"}));
+    let p = cursor(
+        &r,
+        "Shell",
+        json!({"command": "git push --force origin main"}),
+    );
     let reason = refusal(Agent::Cursor, &hook(&r, &["--agent", "cursor"], &p));
     assert!(
         reason.contains("checks/command-force-push-default-branch"),
@@ -792,7 +807,7 @@ fn malformed(r: &TempRepo, agent: Agent) -> Vec<String> {
     let mut bad = vec!["not json".to_string()];
     bad.push(
         match agent {
-            Agent::Claude => claude(&r, "Write", json!({"file_path": abs(r, "a.py")})),
+            Agent::Claude => claude(r, "Write", json!({"file_path": abs(r, "a.py")})),
             Agent::Codex => codex_patch(r, "*** Bogus: app/settings.py\n"),
             Agent::Gemini => gemini(r, "replace", json!({"file_path": abs(r, "a.py")})),
             Agent::Cursor => cursor(r, "Write", json!({"path": abs(r, "a.py")})),
@@ -822,7 +837,12 @@ fn a_malformed_payload_is_refused_in_each_agents_protocol_or_let_through_when_as
                 "{agent:?} {bad}: {reason}"
             );
             let a = run_raw(&r, &["--agent", agent.flag(), "--on-error", "open"], &bad);
-            assert_eq!((a.code, a.stdout.as_str()), (0, ""), "{agent:?}: {}", a.text());
+            assert_eq!(
+                (a.code, a.stdout.as_str()),
+                (0, ""),
+                "{agent:?}: {}",
+                a.text()
+            );
             assert!(a.stderr.contains("could not read"), "{}", a.stderr);
         }
     }
@@ -843,7 +863,10 @@ fn each_agent_is_recognised_without_agent() {
         ),
         (
             Agent::Codex,
-            codex_patch(&r, &format!("*** Add File: app/keys.py\n+{}", secret_line())),
+            codex_patch(
+                &r,
+                &format!("*** Add File: app/keys.py\n+{}", secret_line()),
+            ),
         ),
         (
             Agent::Gemini,
@@ -876,5 +899,284 @@ fn each_agent_is_recognised_without_agent() {
             reason.contains("secrets/aws-access-key-id"),
             "{agent:?}: {reason}"
         );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// `diffward hook install --agent X` / `hook uninstall --agent X`, with HOME a temporary folder.
+
+/// Runs diffward in the repository with `home` as HOME.
+fn with_home(r: &TempRepo, home: &std::path::Path, args: &[&str]) -> common::Run {
+    let o = std::process::Command::new(common::binary())
+        .current_dir(r.path())
+        .args(args)
+        .env("HOME", home)
+        .env_remove("COPILOT_HOME")
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run diffward");
+    common::Run {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+/// Runs an installed hook's command as the agent does: through a shell, the payload on stdin.
+fn run_installed(r: &TempRepo, home: &std::path::Path, command: &str, payload: &Value) -> Answer {
+    use std::io::Write;
+    let mut child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .current_dir(r.path())
+        .env("HOME", home)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run sh");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(payload.to_string().as_bytes()).unwrap();
+    drop(stdin);
+    let o = child.wait_with_output().unwrap();
+    Answer {
+        code: o.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+    }
+}
+
+/// The settings file for an agent, relative to the project (or to HOME with `--global`).
+fn settings_file(agent: Agent, global: bool) -> &'static str {
+    match (agent, global) {
+        (Agent::Claude, _) => ".claude/settings.json",
+        (Agent::Codex, _) => ".codex/hooks.json",
+        (Agent::Gemini, _) => ".gemini/settings.json",
+        (Agent::Cursor, _) => ".cursor/hooks.json",
+        (Agent::Copilot, false) => ".github/hooks/diffward.json",
+        (Agent::Copilot, true) => ".copilot/hooks/diffward.json",
+    }
+}
+
+/// A settings file someone already has: other keys, and other hooks under diffward's event and
+/// another one.
+fn existing_settings(agent: Agent) -> Value {
+    let grouped = |event: &str, other: &str, extra: Value| {
+        let mut v = json!({
+            "hooks": {
+                event: [{"matcher": "Bash", "hooks": [{"type": "command", "command": "/home/dev/bin/audit-shell"}]}],
+                other: [{"matcher": "", "hooks": [{"type": "command", "command": "/home/dev/bin/notify"}]}],
+            },
+        });
+        for (k, x) in extra.as_object().unwrap() {
+            v[k] = x.clone();
+        }
+        v
+    };
+    match agent {
+        Agent::Claude => grouped(
+            "PreToolUse",
+            "PostToolUse",
+            json!({"permissions": {"allow": ["Bash(npm test)"]}, "model": "opus"}),
+        ),
+        Agent::Codex => grouped("PreToolUse", "Stop", json!({})),
+        Agent::Gemini => grouped(
+            "BeforeTool",
+            "AfterTool",
+            json!({"general": {"vimMode": true}, "ui": {"theme": "GitHub"}}),
+        ),
+        Agent::Cursor => json!({
+            "version": 1,
+            "hooks": {
+                "preToolUse": [{"command": "/home/dev/bin/audit-shell"}],
+                "afterFileEdit": [{"command": "/home/dev/bin/format"}],
+            },
+        }),
+        Agent::Copilot => json!({
+            "version": 1,
+            "hooks": {
+                "preToolUse": [{"type": "command", "bash": "/home/dev/bin/audit-shell"}],
+                "sessionStart": [{"type": "command", "bash": "/home/dev/bin/notify"}],
+            },
+        }),
+    }
+}
+
+/// Every key and list item of `old` is still in `new`.
+fn keeps(old: &Value, new: &Value) -> bool {
+    match (old, new) {
+        (Value::Object(a), Value::Object(b)) => {
+            a.iter().all(|(k, v)| b.get(k).is_some_and(|w| keeps(v, w)))
+        }
+        (Value::Array(a), Value::Array(b)) => a.iter().all(|v| b.contains(v)),
+        (a, b) => a == b,
+    }
+}
+
+/// diffward's entry in the file as the agent reads it, checked against its documented shape;
+/// returns the command the agent will run.
+fn installed_command(agent: Agent, doc: &Value) -> String {
+    let ours = |item: &Value, key: &str| {
+        item[key]
+            .as_str()
+            .is_some_and(|c| c.contains("diffward agent-hook"))
+    };
+    let grouped = |event: &str, matcher: &str| {
+        let list = doc["hooks"][event].as_array().unwrap();
+        let mine: Vec<&Value> = list
+            .iter()
+            .filter(|g| {
+                g["hooks"]
+                    .as_array()
+                    .is_some_and(|h| h.iter().any(|h| ours(h, "command")))
+            })
+            .collect();
+        assert_eq!(mine.len(), 1, "{doc}");
+        assert_eq!(mine[0]["matcher"], matcher, "{doc}");
+        let hook = &mine[0]["hooks"][0];
+        assert_eq!(hook["type"], "command", "{doc}");
+        (hook.clone(), hook["command"].as_str().unwrap().to_string())
+    };
+    let flat = |key: &str| {
+        assert_eq!(doc["version"], 1, "{doc}");
+        let list = doc["hooks"]["preToolUse"].as_array().unwrap();
+        let mine: Vec<&Value> = list.iter().filter(|e| ours(e, key)).collect();
+        assert_eq!(mine.len(), 1, "{doc}");
+        (mine[0].clone(), mine[0][key].as_str().unwrap().to_string())
+    };
+    let command = match agent {
+        Agent::Claude => grouped("PreToolUse", "Write|Edit|MultiEdit|Bash").1,
+        Agent::Codex => grouped("PreToolUse", "Bash|apply_patch|Edit|Write").1,
+        Agent::Gemini => {
+            let (hook, command) = grouped("BeforeTool", "write_file|replace|run_shell_command");
+            assert_eq!(hook["name"], "diffward", "{doc}");
+            command
+        }
+        Agent::Cursor => flat("command").1,
+        Agent::Copilot => {
+            let (entry, command) = flat("bash");
+            assert_eq!(entry["type"], "command", "{doc}");
+            assert_eq!(entry["powershell"], command.as_str(), "{doc}");
+            assert_eq!(
+                entry["matcher"], "bash|powershell|create|edit|str_replace_editor|apply_patch",
+                "{doc}"
+            );
+            command
+        }
+    };
+    assert!(
+        command.ends_with(&format!("agent-hook --agent {}", agent.flag())),
+        "{command}"
+    );
+    command
+}
+
+/// A payload from `agent` that must be refused: a new file with a secret.
+fn secret_payload(agent: Agent, r: &TempRepo) -> Value {
+    let file = abs(r, "app/keys.py");
+    let content = secret_line();
+    match agent {
+        Agent::Claude => claude(r, "Write", json!({"file_path": file, "content": content})),
+        Agent::Codex => codex_patch(r, &format!("*** Add File: app/keys.py\n+{content}")),
+        Agent::Gemini => gemini(
+            r,
+            "write_file",
+            json!({"file_path": file, "content": content}),
+        ),
+        Agent::Cursor => cursor(r, "Write", json!({"path": file, "contents": content})),
+        Agent::Copilot => copilot(r, "create", json!({"path": file, "file_text": content})),
+    }
+}
+
+fn read_json(p: &std::path::Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()
+}
+
+#[test]
+fn hook_install_and_uninstall_for_each_agent_keep_the_users_settings_and_the_hook_answers() {
+    for agent in AGENTS {
+        for global in [false, true] {
+            let r = project();
+            let home = tempfile::tempdir().unwrap();
+            let base = if global { home.path() } else { r.path() };
+            let other_base = if global { r.path() } else { home.path() };
+            let rel = settings_file(agent, global);
+            let path = base.join(rel);
+            let before = existing_settings(agent);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, serde_json::to_string_pretty(&before).unwrap()).unwrap();
+
+            let mut args = vec!["hook", "install", "--agent", agent.flag()];
+            if global {
+                args.push("--global");
+            }
+            let what = format!("{agent:?} global={global}");
+            let run = with_home(&r, home.path(), &args);
+            assert_eq!(run.code, 0, "{what}: {}", run.stderr);
+            assert!(run.stderr.contains(rel), "{what}: {}", run.stderr);
+            // Only the file of that scope is written.
+            assert!(
+                !other_base.join(settings_file(agent, !global)).exists(),
+                "{what}"
+            );
+            let doc = read_json(&path);
+            assert!(keeps(&before, &doc), "{what}: lost settings: {doc}");
+            let command = installed_command(agent, &doc);
+
+            // The installed command, run as the agent runs it, answers in its protocol.
+            let a = run_installed(&r, home.path(), &command, &secret_payload(agent, &r));
+            let reason = refusal(agent, &a);
+            assert!(
+                reason.contains("secrets/aws-access-key-id"),
+                "{what}: {reason}"
+            );
+            let harmless = claude(&r, "Read", json!({"file_path": abs(&r, "README.md")}));
+            let a = run_installed(&r, home.path(), &command, &harmless);
+            allowed(agent, &a);
+
+            // A second install changes nothing.
+            let text = std::fs::read_to_string(&path).unwrap();
+            let run = with_home(&r, home.path(), &args);
+            assert_eq!(run.code, 0, "{what}: {}", run.stderr);
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), text, "{what}");
+
+            args[1] = "uninstall";
+            let run = with_home(&r, home.path(), &args);
+            assert_eq!(run.code, 0, "{what}: {}", run.stderr);
+            assert!(run.stderr.contains("removed"), "{what}: {}", run.stderr);
+            let after = read_json(&path);
+            assert_eq!(after, before, "{what}: uninstall left {after}");
+        }
+    }
+}
+
+#[test]
+fn hook_install_into_no_settings_then_uninstall_leaves_no_file() {
+    for agent in AGENTS {
+        let r = project();
+        let home = tempfile::tempdir().unwrap();
+        let path = r.path().join(settings_file(agent, false));
+        let run = with_home(
+            &r,
+            home.path(),
+            &["hook", "install", "--agent", agent.flag()],
+        );
+        assert_eq!(run.code, 0, "{agent:?}: {}", run.stderr);
+        installed_command(agent, &read_json(&path));
+        let run = with_home(
+            &r,
+            home.path(),
+            &["hook", "uninstall", "--agent", agent.flag()],
+        );
+        assert_eq!(run.code, 0, "{agent:?}: {}", run.stderr);
+        assert!(!path.exists(), "{agent:?}: {}", path.display());
+        let run = with_home(
+            &r,
+            home.path(),
+            &["hook", "uninstall", "--agent", agent.flag()],
+        );
+        assert_eq!(run.code, 0, "{agent:?}: {}", run.stderr);
+        assert!(run.stderr.contains("no "), "{agent:?}: {}", run.stderr);
     }
 }

@@ -78,6 +78,12 @@ fn claude_refusal(a: &Answer) -> String {
     let out = &v["hookSpecificOutput"];
     assert_eq!(out["hookEventName"], "PreToolUse", "{v}");
     assert_eq!(out["permissionDecision"], "deny", "{v}");
+    // The person watching sees one line.
+    let user = v["systemMessage"].as_str().unwrap_or_default();
+    assert!(
+        user.starts_with("diffward refused the change: ") && !user.contains("refused this change"),
+        "{v}"
+    );
     out["permissionDecisionReason"]
         .as_str()
         .unwrap()
@@ -342,6 +348,7 @@ fn refusal(agent: Agent, a: &Answer) -> String {
     let user = |v: &Value, key: &str| {
         let u = v[key].as_str().unwrap_or_else(|| panic!("no {key}: {v}"));
         assert!(u.starts_with("diffward refused the change: "), "{v}");
+        assert!(!u.contains("refused this change"), "said twice: {u}");
     };
     let reason = match agent {
         Agent::Claude => unreachable!(),

@@ -469,7 +469,7 @@ fn codex_patch(r: &TempRepo, body: &str) -> Value {
 fn gemini(r: &TempRepo, tool: &str, input: Value) -> Value {
     json!({
         "session_id": "fake-session",
-        "transcript_path": "/home/dev/.gemini/tmp/fake/chats/session.json",
+        "transcript_path": "/home/dev/.gemini/chats/fake-session.json",
         "cwd": r.path(),
         "hook_event_name": "BeforeTool",
         "timestamp": "2026-01-15T10:00:00.000Z",

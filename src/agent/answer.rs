@@ -204,6 +204,10 @@ fn user_message(reason: &str) -> String {
         .map(str::trim)
         .find(|l| !l.is_empty())
         .unwrap_or("");
+    // A reason from `decide` already opens with the same words: say them once.
+    let first = first
+        .strip_prefix("diffward refused this change: ")
+        .unwrap_or(first);
     format!("diffward refused the change: {first}")
 }
 

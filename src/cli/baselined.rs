@@ -74,6 +74,10 @@ pub fn apply(
     opts: &ScanOptions,
     part: &mut ScanOutput,
 ) -> miette::Result<BaselineOutcome> {
+    let judging = judging(&cs.kind);
+    if part.findings.is_empty() && judging == Judging::Nothing {
+        return Ok(BaselineOutcome::default()); // nothing to cover, nothing to judge
+    }
     // A scan of commits judges by the baseline those commits hold, not by an edit of it that
     // nobody committed; a baseline that is not committed yet (a repository adopting diffward)
     // is read from the disk.
@@ -97,7 +101,6 @@ pub fn apply(
         })?,
         None => src.disk.clone(),
     };
-    let judging = judging(&cs.kind);
     let (renames, note) = renames_if_needed(&baseline, &src.file, cs, repo, part, judging);
     if let Some(n) = note {
         part.notifications.push(n);

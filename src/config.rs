@@ -114,7 +114,16 @@ impl Config {
             message,
         };
         let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read: {e}")))?;
-        let mut cfg: Config = toml::from_str(&text).map_err(|e| err(e.to_string()))?;
+        Config::parse(&text, path)
+    }
+
+    /// Read settings from `text`, as if from the file `path` (for messages and relative paths).
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let err = |message: String| ConfigError {
+            path: path.display().to_string(),
+            message,
+        };
+        let mut cfg: Config = toml::from_str(text).map_err(|e| err(e.to_string()))?;
         let dir = path.parent().unwrap_or(Path::new("."));
         for r in &mut cfg.scan.rules {
             if r.is_relative() {

@@ -174,18 +174,24 @@ fn claude_code_multiedit_adding_verify_false_is_refused_and_a_harmless_write_all
 }
 
 #[test]
-fn an_edit_that_cannot_apply_is_left_to_the_agents_tool() {
+fn an_edit_diffward_cannot_place_is_judged_by_what_it_would_insert() {
     let r = project();
-    let p = claude(
-        &r,
-        "Edit",
-        json!({
-            "file_path": abs(&r, "app/client.py"),
-            "old_string": "this text is not in the file",
-            "new_string": format!("K = '{FAKE_AWS_KEY}'"),
-        }),
-    );
-    claude_allowed(&hook(&r, &[], &p));
+    // The agent's tool may match more loosely than diffward (other dashes or quotes,
+    // indentation, line endings): what the edit would insert is checked on its own.
+    let edit = |new: String| {
+        claude(
+            &r,
+            "Edit",
+            json!({
+                "file_path": abs(&r, "app/client.py"),
+                "old_string": "this text is not in the file",
+                "new_string": new,
+            }),
+        )
+    };
+    claude_allowed(&hook(&r, &[], &edit("TIMEOUT = 10".into())));
+    let reason = claude_refusal(&hook(&r, &[], &edit(format!("K = '{FAKE_AWS_KEY}'"))));
+    assert!(reason.contains("secrets/aws-access-key-id"), "{reason}");
 }
 
 #[test]
@@ -1186,4 +1192,58 @@ fn hook_install_into_no_settings_then_uninstall_leaves_no_file() {
         assert_eq!(run.code, 0, "{agent:?}: {}", run.stderr);
         assert!(run.stderr.contains("no "), "{agent:?}: {}", run.stderr);
     }
+}
+
+#[test]
+fn an_agent_cannot_loosen_the_settings_that_judge_its_next_edit() {
+    let r = project();
+    r.write("diffward.toml", "[allow]\npaths = [\"vendor/**\"]\n");
+    r.commit_all("settings");
+    // The agent rewrote diffward.toml on disk (not committed): the committed one still judges.
+    r.write(
+        "diffward.toml",
+        "[allow]\npaths = [\"**\"]\n\n[scan]\nskip = [\"secrets\"]\n",
+    );
+    let p = claude(
+        &r,
+        "Edit",
+        json!({
+            "file_path": abs(&r, "app/settings.py"),
+            "old_string": "DEBUG = False\n",
+            "new_string": format!("DEBUG = False\nKEY = '{FAKE_AWS_KEY}'\n"),
+        }),
+    );
+    let reason = claude_refusal(&hook(&r, &[], &p));
+    assert!(reason.contains("secrets/aws-access-key-id"), "{reason}");
+}
+
+#[test]
+fn a_file_too_large_to_check_is_refused_unless_the_hook_fails_open() {
+    let r = project();
+    let big = format!("K = '{FAKE_AWS_KEY}'\n{}", "x = 1\n".repeat(400_000));
+    let p = claude(
+        &r,
+        "Write",
+        json!({"file_path": abs(&r, "app/big.py"), "content": big}),
+    );
+    let reason = claude_refusal(&hook(&r, &[], &p));
+    assert!(
+        reason.contains("could not check") && reason.contains("--max-file-size"),
+        "{reason}"
+    );
+    claude_allowed(&hook(&r, &["--on-error", "open"], &p));
+}
+
+#[test]
+fn a_patch_error_never_quotes_the_line_it_could_not_read() {
+    let r = project();
+    let p = json!({
+        "hook_event_name": "PreToolUse",
+        "cwd": r.path(),
+        "model": "gpt-5-codex",
+        "tool_name": "apply_patch",
+        "tool_input": {"command": format!("AWS_KEY = \"{FAKE_AWS_KEY}\"")},
+    });
+    let a = hook(&r, &["--agent", "codex"], &p);
+    assert!(!a.text().contains(FAKE_AWS_KEY), "{}", a.text());
 }

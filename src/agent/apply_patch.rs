@@ -87,7 +87,7 @@ pub fn parse(text: &str) -> Result<Vec<FileEdit>, PatchError> {
     if first.trim() != BEGIN {
         return Err(PatchError {
             line: first_no,
-            message: format!("expected '{BEGIN}', found '{}'", shorten(first)),
+            message: format!("expected '{BEGIN}', found {}", describe(first)),
         });
     }
     let (last_no, last) = lines[lines.len() - 1];
@@ -166,8 +166,8 @@ pub fn parse(text: &str) -> Result<Vec<FileEdit>, PatchError> {
             return Err(PatchError {
                 line: no,
                 message: format!(
-                    "expected '{ADD}', '{DELETE}' or '{UPDATE}', found '{}'",
-                    shorten(line)
+                    "expected '{ADD}', '{DELETE}' or '{UPDATE}', found {}",
+                    describe(line)
                 ),
             });
         }
@@ -223,8 +223,8 @@ fn read_hunks(body: &[(usize, &str)], mut i: usize) -> Result<(Vec<PatchHunk>, u
                 return Err(PatchError {
                     line: no,
                     message: format!(
-                        "a hunk line starts with ' ', '-' or '+', found '{}'",
-                        shorten(line)
+                        "a hunk line starts with ' ', '-' or '+', found {}",
+                        describe(line)
                     ),
                 })
             }
@@ -294,13 +294,15 @@ fn unwrap_heredoc<'a>(lines: &[(usize, &'a str)]) -> Vec<(usize, &'a str)> {
     }
 }
 
-fn shorten(line: &str) -> String {
-    const MAX: usize = 60;
-    if line.chars().count() <= MAX {
-        line.to_string()
-    } else {
-        let cut: String = line.chars().take(MAX).collect();
-        format!("{cut}...")
+/// A line named in an error, without its text: a patch line may hold the very secret the
+/// check is for, and an error message goes to the agent, the user and the logs unmasked.
+fn describe(line: &str) -> String {
+    match line.trim().chars().next() {
+        None => "an empty line".to_string(),
+        Some(c) => format!(
+            "a line starting with {c:?} ({} characters)",
+            line.chars().count()
+        ),
     }
 }
 

@@ -12,12 +12,10 @@ use crate::source::{ChangeKind, ChangeSet, Content, FileChange};
 /// commands (`rules/checks/commands.yaml`) read it, in no folder a rule excludes.
 pub const COMMAND_PATH: &str = "agent-command.sh";
 
-/// Files larger than this are left out of the check (with a note), as a scan does.
-const MAX_FILE: u64 = 2 * 1024 * 1024;
-
 /// What a tool call would change, ready for the engine; `None` when there is nothing to check
-/// (a tool that neither edits nor runs anything, or edits that cannot apply).
-pub fn of(call: &ToolCall, process_cwd: &Path) -> Option<ChangeSet> {
+/// (a tool that neither edits nor runs anything). Files over `max_file` bytes are left out
+/// with a note that starts "not checked" (the caller decides what an unchecked file means).
+pub fn of(call: &ToolCall, process_cwd: &Path, max_file: u64) -> Option<ChangeSet> {
     let cwd = call
         .cwd
         .clone()
@@ -47,7 +45,7 @@ pub fn of(call: &ToolCall, process_cwd: &Path) -> Option<ChangeSet> {
             for e in edits {
                 let abs = absolute(&e.path, &cwd);
                 let rel = relative(&abs, &root);
-                let old = match read(&abs) {
+                let old = match read(&abs, max_file) {
                     Ok(old) => old,
                     Err(why) => {
                         notifications.push(Notification {
@@ -66,9 +64,36 @@ pub fn of(call: &ToolCall, process_cwd: &Path) -> Option<ChangeSet> {
                 let new = match edit::apply(old.as_deref(), &e.op) {
                     Applied::Text(t) => Content::Bytes(t.into_bytes()),
                     Applied::Deleted => Content::Absent,
-                    // The agent's own tool will refuse it and say why: nothing to check.
-                    Applied::Inapplicable(_) => continue,
+                    // diffward cannot place it (the agent's tool may still, matching more
+                    // loosely: other dashes or quotes, indentation, line endings): what it would
+                    // insert is checked on its own, as a new file of the same name.
+                    Applied::Inapplicable(_) => {
+                        let text = inserted(&e.op);
+                        if text.trim().is_empty() {
+                            continue;
+                        }
+                        files.push(FileChange {
+                            path,
+                            old_path: None,
+                            old: Content::Absent,
+                            new: Content::Bytes(text.into_bytes()),
+                            hunks: None,
+                        });
+                        continue;
+                    }
                 };
+                if let Content::Bytes(b) = &new {
+                    if b.len() as u64 > max_file {
+                        notifications.push(Notification {
+                            path,
+                            message: format!(
+                                "not checked: the edit makes it {} bytes, over the {max_file}-byte limit",
+                                b.len()
+                            ),
+                        });
+                        continue;
+                    }
+                }
                 files.push(FileChange {
                     path,
                     old_path,
@@ -89,6 +114,24 @@ pub fn of(call: &ToolCall, process_cwd: &Path) -> Option<ChangeSet> {
                 context: Vec::new(),
             })
         }
+    }
+}
+
+/// The text an edit would insert: every replacement's new text, a patch's added lines.
+fn inserted(op: &super::EditOp) -> String {
+    use super::{EditOp, PatchLine};
+    match op {
+        EditOp::Write(t) => t.clone(),
+        EditOp::Replace(rs) => rs.iter().map(|r| format!("{}\n", r.new)).collect(),
+        EditOp::PatchUpdate { hunks, .. } => hunks
+            .iter()
+            .flat_map(|h| &h.lines)
+            .filter_map(|l| match l {
+                PatchLine::Add(t) => Some(format!("{t}\n")),
+                _ => None,
+            })
+            .collect(),
+        EditOp::Delete => String::new(),
     }
 }
 
@@ -123,7 +166,7 @@ fn relative(abs: &Path, root: &Path) -> String {
 }
 
 /// The file's text now: `None` when it does not exist; an error for what cannot be checked.
-fn read(path: &Path) -> Result<Option<String>, String> {
+fn read(path: &Path, max_file: u64) -> Result<Option<String>, String> {
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -132,9 +175,9 @@ fn read(path: &Path) -> Result<Option<String>, String> {
     if !meta.is_file() {
         return Err("not checked: not a regular file".into());
     }
-    if meta.len() > MAX_FILE {
+    if meta.len() > max_file {
         return Err(format!(
-            "not checked: {} bytes, over the {MAX_FILE}-byte limit",
+            "not checked: {} bytes, over the {max_file}-byte limit",
             meta.len()
         ));
     }
@@ -171,8 +214,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let bin = dir.path().join("b.bin");
         std::fs::write(&bin, b"a\0b").unwrap();
-        assert!(read(&bin).unwrap_err().contains("binary"));
-        assert_eq!(read(&dir.path().join("none.py")).unwrap(), None);
-        assert!(read(dir.path()).unwrap_err().contains("regular"));
+        assert!(read(&bin, 1 << 20).unwrap_err().contains("binary"));
+        assert_eq!(read(&dir.path().join("none.py"), 1 << 20).unwrap(), None);
+        assert!(read(dir.path(), 1 << 20).unwrap_err().contains("regular"));
+        std::fs::write(dir.path().join("big.py"), "x = 1\n").unwrap();
+        assert!(read(&dir.path().join("big.py"), 3)
+            .unwrap_err()
+            .contains("limit"));
     }
 }

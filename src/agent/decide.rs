@@ -19,10 +19,23 @@ pub fn decide(
         |f: &Finding| fail_at.is_some_and(|t| f.severity >= t) && f.confidence >= min_confidence;
     let (blocking, rest): (Vec<&Finding>, Vec<&Finding>) = findings.iter().partition(|f| blocks(f));
     if !blocking.is_empty() {
+        let mut names: Vec<String> = blocking
+            .iter()
+            .map(|f| format!("{} in {}:{}", f.rule_id, f.path, f.region.start_line))
+            .collect();
+        names.dedup();
+        let more = names.len().saturating_sub(3);
+        names.truncate(3);
         let mut reason = format!(
-            "diffward refused this change: it adds {} at or above {}.\n",
+            "diffward refused this change: it adds {} at or above {} ({}{}).\n",
             count(blocking.len(), "risk", "risks"),
-            fail_at.map_or("never", |s| s.as_str())
+            fail_at.map_or("never", |s| s.as_str()),
+            names.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
         );
         reason.push_str(&list(&blocking, rules, true));
         reason.push_str(

@@ -82,8 +82,10 @@ pub enum InstallError {
     },
 }
 
-/// The text that marks a hook as diffward's own.
-const MARKER: &str = "diffward agent-hook";
+/// The text that marks a hook as diffward's own: the subcommand and the flag `hook install`
+/// always writes, whatever the binary is called or where it lives (a quoted path with a
+/// space, `diffward.exe`, a copy under another name).
+const MARKER: &str = " agent-hook --agent ";
 
 /// How an agent lays out its hooks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -33,9 +33,14 @@ pub struct AgentHookArgs {
     /// When diffward cannot check a call.
     #[arg(long, value_enum, default_value_t = OnError::Closed)]
     pub on_error: OnError,
-    /// Settings file [default: diffward.toml at the repository root of the edited file].
+    /// Settings file [default: diffward.toml as the repository of the edited file committed
+    /// it, else as it is on disk].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Files larger than this (before or after the edit) cannot be checked: refused or let
+    /// through as --on-error says [default: 2097152].
+    #[arg(long, value_name = "BYTES")]
+    pub max_file_size: Option<u64>,
 }
 
 pub fn run(a: AgentHookArgs) -> miette::Result<ExitCode> {
@@ -54,14 +59,15 @@ pub fn run(a: AgentHookArgs) -> miette::Result<ExitCode> {
     let call = match parsed {
         Ok(c) => c,
         Err(e) => {
-            let msg = format!(
-                "diffward could not read this hook payload ({e}); `diffward hook install --agent ...` writes a configuration that passes the tool call on standard input"
-            );
+            let msg = format!("diffward could not read this hook payload: {e}");
             return Ok(emit(answer::failure(fallback, "PreToolUse", &msg, closed)));
         }
     };
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let Some(change) = agent::change::of(&call, &cwd) else {
+    let max = a
+        .max_file_size
+        .unwrap_or(crate::engine::ScanOptions::default().max_file_size);
+    let Some(change) = agent::change::of(&call, &cwd, max) else {
         return Ok(emit(answer::render(
             call.agent,
             &call.event,
@@ -72,11 +78,22 @@ pub fn run(a: AgentHookArgs) -> miette::Result<ExitCode> {
             None,
         )));
     };
-    match check(&a, &call, change) {
+    // An edit of diffward.toml itself goes through when the settings cannot be read, or an
+    // agent could never repair them.
+    let edits_settings = change.files.iter().all(|f| f.path == "diffward.toml");
+    match check(&a, &call, change, closed) {
         Ok(out) => Ok(emit(out)),
         Err(e) => {
-            let msg = format!("diffward could not check this change: {e:?}");
-            Ok(emit(answer::failure(call.agent, &call.event, &msg, closed)))
+            let mut msg = format!("diffward could not check this change: {e}");
+            if let Some(help) = AsRef::<dyn miette::Diagnostic>::as_ref(&e).help() {
+                msg.push_str(&format!(" ({help})"));
+            }
+            Ok(emit(answer::failure(
+                call.agent,
+                &call.event,
+                &msg,
+                closed && !edits_settings,
+            )))
         }
     }
 }
@@ -86,12 +103,11 @@ fn check(
     a: &AgentHookArgs,
     call: &agent::ToolCall,
     change: crate::source::ChangeSet,
+    closed: bool,
 ) -> miette::Result<answer::Answer> {
     let mut args = scan_args()?;
-    args.config = a
-        .config
-        .clone()
-        .or_else(|| Some(change.root.join("diffward.toml")).filter(|p| p.is_file()));
+    args.config = a.config.clone();
+    args.max_file_size = a.max_file_size;
     let scanned = scan::collect_proposed(&args, change, call.agent.name())?;
     let own = a.fail_on.threshold();
     let policy = scanned
@@ -115,6 +131,22 @@ fn check(
         fail_at,
         min_confidence,
     );
+    // A file the check could not read (too large, binary) is not a checked file.
+    let unchecked: Vec<String> = scanned
+        .out
+        .notifications
+        .iter()
+        .filter(|n| n.message.starts_with("not checked") || n.message.starts_with("skipped"))
+        .map(|n| format!("{}: {}", n.path, n.message))
+        .collect();
+    if !decision.deny && !unchecked.is_empty() {
+        let msg = format!(
+            "diffward could not check {} ({}); raise `--max-file-size` in the hook command if the file is meant to be that large",
+            if unchecked.len() == 1 { "a file of the edit" } else { "files of the edit" },
+            unchecked.join("; ")
+        );
+        return Ok(answer::failure(call.agent, &call.event, &msg, closed));
+    }
     let mut out = answer::render(call.agent, &call.event, &decision, context.as_deref());
     for n in &scanned.out.notifications {
         out.stderr

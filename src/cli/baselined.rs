@@ -84,6 +84,8 @@ pub fn apply(
     let at = match &cs.kind {
         ChangeKind::Range { head, .. } => Some(head.clone()),
         ChangeKind::Staged => Some(String::new()), // `:path` names the index's entry
+        // An agent's edit: the baseline the repository committed, not one the agent wrote.
+        ChangeKind::Proposed => repo.and_then(|r| r.head.clone()),
         _ => None,
     };
     let committed = match (repo, &at) {

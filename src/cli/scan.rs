@@ -454,6 +454,17 @@ fn collect_sets(
         .clone()
         .or_else(|| Some(root.join("diffward.toml")).filter(|p| p.is_file()));
     let mut cfg = match &config_path {
+        // An agent's edit is judged by the settings the repository committed: an agent that
+        // writes diffward.toml must not loosen the check of its next edit.
+        _ if matches!(input, Input::Proposed) && args.config.is_none() => committed_config(&root)?
+            .map_or_else(
+                || {
+                    config_path
+                        .as_deref()
+                        .map_or(Ok(Config::default()), Config::load)
+                },
+                Ok,
+            )?,
         Some(p) => Config::load(p)?,
         None => Config::default(),
     };
@@ -658,6 +669,25 @@ fn collect_sets(
     })
 }
 
+/// diffward.toml as HEAD has it, when it is committed.
+fn committed_config(root: &Path) -> miette::Result<Option<Config>> {
+    let Ok(repo) = Repo::discover(root) else {
+        return Ok(None);
+    };
+    let Some(bytes) = repo
+        .head
+        .as_ref()
+        .and_then(|h| repo.file_at(h, "diffward.toml"))
+    else {
+        return Ok(None);
+    };
+    let path = root.join("diffward.toml");
+    Ok(Some(Config::parse(
+        &String::from_utf8_lossy(&bytes),
+        &path,
+    )?))
+}
+
 /// In a scan of commits, the exceptions and the AI policy that judge the change are those of
 /// its base: a change that relaxes `[allow]` or `[policy]` in diffward.toml would otherwise
 /// let itself through (the new settings apply once it is merged, and the checks pack reports
@@ -738,20 +768,20 @@ fn ai_suppressors(
                     let who = p.assistant.unwrap_or_else(|| "AI-assisted".into());
                     let short = &p.commit[..p.commit.len().min(10)];
                     out.entry((s.path.clone(), s.line))
-                        .or_insert_with(|| format!("{short} ({who})"));
+                        .or_insert_with(|| format!("an AI-assisted commit, {short} ({who})"));
                 }
             }
         }
         (ChangeKind::Paths, _) => {}
         _ => {
             let named = agent.map(|a| format!("{a}'s proposed edit"));
-            if let Some(agent) = named.or_else(crate::source::git::provenance::agent_of_environment)
-            {
+            let from_env = || {
+                crate::source::git::provenance::agent_of_environment()
+                    .map(|e| format!("an AI-assisted change not committed yet ({e})"))
+            };
+            if let Some(by) = named.or_else(from_env) {
                 for (s, _) in wanted {
-                    out.insert(
-                        (s.path.clone(), s.line),
-                        format!("not committed yet; the environment says {agent}"),
-                    );
+                    out.insert((s.path.clone(), s.line), by.clone());
                 }
             }
         }

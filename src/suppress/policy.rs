@@ -173,7 +173,7 @@ pub fn overrule_ai_suppressions(
                     }
                 };
                 f.message.push_str(&format!(
-                    " (not silenced: {what} was added by an AI-assisted commit, {commit}, and only a person may accept a {} finding)",
+                    " (not silenced: {what} was added by {commit}, and only a person may accept a {} finding)",
                     f.severity
                 ));
                 f.suppression = None;
@@ -436,7 +436,7 @@ mod tests {
         let mut suppressed = vec![high_ai, high_old, low_ai, high_person];
         let mut reported = vec![];
         let back = overrule_ai_suppressions(&mut reported, &mut suppressed, |s| {
-            (s.line == 3).then(|| "abc1234 (Claude Code)".to_string())
+            (s.line == 3).then(|| "an AI-assisted commit, abc1234 (Claude Code)".to_string())
         });
         assert_eq!(back, 1);
         assert_eq!(reported[0].fingerprint, "1");

@@ -2,9 +2,9 @@
 //! reads it, the `pre-commit` and `pre-push` stages, and `--pre-commit-push` fed by pre-commit's
 //! own environment (a range, or a first push with no refs).
 //!
-//! pre-commit is found through `PRE_COMMIT_BIN` or on PATH; without it these tests fail and say
-//! how to install it (`.ci/run` installs it), because a skipped test would hide that the hooks
-//! were never tried.
+//! pre-commit is found through `PRE_COMMIT_BIN` or on PATH, else installed from PyPI into a
+//! virtual environment under `target/` on first use; when that fails too these tests fail and
+//! say how to install it, because a skipped test would hide that the hooks were never tried.
 
 #![allow(clippy::disallowed_methods)] // the tests start git and pre-commit themselves
 
@@ -17,21 +17,50 @@ use common::{TempRepo, FAKE_AWS_KEY};
 
 const TEST_FILE: &str = "def test_total():\n    assert total([1, 2]) == 3\n";
 
-/// pre-commit, from `PRE_COMMIT_BIN` or PATH.
+/// pre-commit, from `PRE_COMMIT_BIN` or PATH, else installed once from PyPI into a virtual
+/// environment under `target/`, so that `cargo test` alone runs everything.
 fn pre_commit_bin() -> PathBuf {
-    if let Some(bin) = std::env::var_os("PRE_COMMIT_BIN") {
-        return PathBuf::from(bin);
+    static BIN: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BIN.get_or_init(|| {
+        if let Some(bin) = std::env::var_os("PRE_COMMIT_BIN") {
+            return PathBuf::from(bin);
+        }
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+            .map(|dir| dir.join("pre-commit"))
+            .find(|p| p.is_file())
+            .unwrap_or_else(install_pre_commit)
+    })
+    .clone()
+}
+
+/// `python3 -m venv target/test-pre-commit` and `pip install pre-commit` in it, once.
+fn install_pre_commit() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let venv = target.join("test-pre-commit");
+    let bin = venv.join("bin").join("pre-commit");
+    if bin.is_file() {
+        return bin;
     }
-    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-        .map(|dir| dir.join("pre-commit"))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "pre-commit is not installed, and these tests run diffward's hooks with it. \
-                 Install it (`python3 -m venv .venv && .venv/bin/pip install pre-commit`) and \
-                 put it on PATH or set PRE_COMMIT_BIN=/path/to/pre-commit; .ci/run does this"
-            )
-        })
+    let how = "install pre-commit (`python3 -m venv .venv && .venv/bin/pip install pre-commit`) and put it on PATH, or set PRE_COMMIT_BIN=/path/to/pre-commit";
+    let ok = |o: std::io::Result<Output>| o.map(|o| o.status.success()).unwrap_or(false);
+    if !ok(Command::new("python3")
+        .arg("-m")
+        .arg("venv")
+        .arg(&venv)
+        .output())
+    {
+        panic!("pre-commit is not installed and `python3 -m venv` failed: {how}");
+    }
+    let pip = venv.join("bin").join("pip");
+    if !ok(Command::new(pip)
+        .args(["install", "--quiet", "pre-commit>=3.2.0"])
+        .output())
+    {
+        panic!("pre-commit is not installed and `pip install pre-commit` failed: {how}");
+    }
+    bin
 }
 
 /// The hooks of this checkout, as they are on disk (committed or not), in a small hook

@@ -80,7 +80,9 @@ pub fn run(a: AgentHookArgs) -> miette::Result<ExitCode> {
     };
     // An edit of diffward.toml itself goes through when the settings cannot be read, or an
     // agent could never repair them.
-    let edits_settings = change.files.iter().all(|f| f.path == "diffward.toml");
+    let edits_settings = !change.files.is_empty()
+        && change.notifications.is_empty()
+        && change.files.iter().all(|f| f.path == "diffward.toml");
     match check(&a, &call, change, closed) {
         Ok(out) => Ok(emit(out)),
         Err(e) => {

@@ -448,6 +448,14 @@ fn collect_sets(
     started: std::time::Instant,
 ) -> miette::Result<Scanned> {
     let root = change_sets[0].root.clone();
+    // The repository, found once and only when something needs it (a plain scan of files with
+    // no baseline never does).
+    let repo_cell: std::cell::OnceCell<Option<Repo>> = std::cell::OnceCell::new();
+    let repo_of = || {
+        repo_cell
+            .get_or_init(|| Repo::discover(&root).ok())
+            .as_ref()
+    };
 
     let config_path = args
         .config
@@ -456,20 +464,21 @@ fn collect_sets(
     let mut cfg = match &config_path {
         // An agent's edit is judged by the settings the repository committed: an agent that
         // writes diffward.toml must not loosen the check of its next edit.
-        _ if matches!(input, Input::Proposed) && args.config.is_none() => committed_config(&root)?
-            .map_or_else(
+        _ if matches!(input, Input::Proposed) && args.config.is_none() => {
+            committed_config(repo_of(), &root)?.map_or_else(
                 || {
                     config_path
                         .as_deref()
                         .map_or(Ok(Config::default()), Config::load)
                 },
                 Ok,
-            )?,
+            )?
+        }
         Some(p) => Config::load(p)?,
         None => Config::default(),
     };
     if args.config.is_none() {
-        if let Some(note) = base_side_policy(&mut cfg, &change_sets[0]) {
+        if let Some(note) = base_side_policy(&mut cfg, &change_sets[0], &repo_of) {
             change_sets[0].notifications.push(note);
         }
     }
@@ -576,8 +585,9 @@ fn collect_sets(
                 engine::mask_every_occurrence(&mut part.findings, values);
             }
         }
-        let repo = Repo::discover(&cs.root).ok();
-        if let (ChangeKind::Range { base, head }, Some(repo)) = (&cs.kind, &repo) {
+        let needs_repo = matches!(cs.kind, ChangeKind::Range { .. }) || baseline.is_some();
+        let repo = if needs_repo { repo_of() } else { None };
+        if let (ChangeKind::Range { base, head }, Some(repo)) = (&cs.kind, repo) {
             add_provenance(repo, base, head, &mut part.findings);
             add_provenance(repo, base, head, &mut part.suppressed);
             let clock = timings::start();
@@ -596,7 +606,7 @@ fn collect_sets(
             });
         }
         if let (Some(b), Some(rep)) = (&baseline, &mut baseline_report) {
-            let outcome = super::baselined::apply(b, cs, repo.as_ref(), &rules, &opts, &mut part)?;
+            let outcome = super::baselined::apply(b, cs, repo, &rules, &opts, &mut part)?;
             rep.covered += outcome.covered;
             rep.expired += outcome.expired;
             unused = Some(match unused.take() {
@@ -609,7 +619,7 @@ fn collect_sets(
         }
         let added = crate::suppress::policy::added_suppressions(&part.suppressed);
         if !cfg.policy.ai_assisted_may_suppress {
-            let by_ai = ai_suppressors(cs, repo.as_ref(), &part.suppressed, agent);
+            let by_ai = ai_suppressors(cs, repo, &part.suppressed, agent);
             let back = crate::suppress::policy::overrule_ai_suppressions(
                 &mut part.findings,
                 &mut part.suppressed,
@@ -670,8 +680,8 @@ fn collect_sets(
 }
 
 /// diffward.toml as HEAD has it, when it is committed.
-fn committed_config(root: &Path) -> miette::Result<Option<Config>> {
-    let Ok(repo) = Repo::discover(root) else {
+fn committed_config(repo: Option<&Repo>, root: &Path) -> miette::Result<Option<Config>> {
+    let Some(repo) = repo else {
         return Ok(None);
     };
     let Some(bytes) = repo
@@ -692,11 +702,15 @@ fn committed_config(root: &Path) -> miette::Result<Option<Config>> {
 /// its base: a change that relaxes `[allow]` or `[policy]` in diffward.toml would otherwise
 /// let itself through (the new settings apply once it is merged, and the checks pack reports
 /// the change to them). Says so when they differ.
-fn base_side_policy(cfg: &mut Config, cs: &ChangeSet) -> Option<crate::finding::Notification> {
+fn base_side_policy<'r>(
+    cfg: &mut Config,
+    cs: &ChangeSet,
+    repo: &impl Fn() -> Option<&'r Repo>,
+) -> Option<crate::finding::Notification> {
     let ChangeKind::Range { base, .. } = &cs.kind else {
         return None;
     };
-    let repo = Repo::discover(&cs.root).ok()?;
+    let repo = repo()?;
     let bytes = repo.file_at(base, "diffward.toml")?;
     let old: Config = toml::from_str(&String::from_utf8_lossy(&bytes)).ok()?;
     let changed =

@@ -131,17 +131,7 @@ fn dependency_findings(app: &str) -> Vec<(String, String, u64, String)> {
         "never",
     ]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    run.findings_json()
-        .iter()
-        .map(|f| {
-            (
-                f["rule_id"].as_str().unwrap().to_string(),
-                f["path"].as_str().unwrap().to_string(),
-                f["region"]["start_line"].as_u64().unwrap(),
-                f["message"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
+    run.findings_with_messages()
 }
 
 #[test]

@@ -20,6 +20,7 @@
 //! 4. **Semantics** (`semantics`, `counting`, `facts`): candidates with line-free
 //!    fingerprints, the multiset over the whole change, the change-wide policies.
 
+mod compare;
 mod concern;
 mod counting;
 mod facts;
@@ -1003,7 +1004,8 @@ impl<'r> Engine<'r> {
             s.as_ref().is_none_or(|s| {
                 s.queries.iter().all(|&r| {
                     let rule = &self.rules.rules[r];
-                    concern::decided_here(rule) && rule.count.is_none()
+                    // Counting and comparing rules pair a change with what it left as it was.
+                    concern::decided_here(rule) && rule.count.is_none() && rule.compare.is_none()
                 })
             })
         };

@@ -235,6 +235,8 @@ pub fn new_side_candidate(
     let fp = fingerprint(rule, &text.text, &m);
     let region_lines = match rule.diff {
         DiffMode::Added if touches => run,
+        // A compare rule reports a number lowered where the new number is.
+        DiffMode::Removed if touches && rule.compare.is_some() => run,
         DiffMode::Any => Some((first, last)),
         _ => None,
     };
@@ -291,10 +293,8 @@ pub fn new_side_candidate(
         order: (file, m.start),
         draft,
         allowed,
-        matched: rule
-            .count
-            .as_ref()
-            .map(|_| Box::new((text.text[m.start..m.end].to_string(), m.captures.clone()))),
+        matched: (rule.count.is_some() || rule.compare.is_some())
+            .then(|| Box::new((text.text[m.start..m.end].to_string(), m.captures.clone()))),
         group: m.group,
         scope: m.scope,
     }
@@ -388,10 +388,8 @@ pub fn old_side_candidate(
         order: (file, m.start),
         draft,
         allowed,
-        matched: rule
-            .count
-            .as_ref()
-            .map(|_| Box::new((old.text[m.start..m.end].to_string(), m.captures.clone()))),
+        matched: (rule.count.is_some() || rule.compare.is_some())
+            .then(|| Box::new((old.text[m.start..m.end].to_string(), m.captures.clone()))),
         group: m.group,
         scope: m.scope,
     }
@@ -488,6 +486,16 @@ pub fn resolve(rules: &RuleSet, candidates: Vec<Candidate>) -> (Vec<Finding>, Ve
         let rule = &rules.rules[ri];
         if let Some(count) = &rule.count {
             for (c, d) in super::counting::resolve(count, &cands) {
+                let f = finding(rule, d, &c.fingerprint);
+                match &c.allowed {
+                    Some(a) => allowed.push(suppressed(f, a)),
+                    None => findings.push(f),
+                }
+            }
+            continue;
+        }
+        if let Some(cmp) = &rule.compare {
+            for (c, d) in super::compare::resolve(rule, cmp, &cands) {
                 let f = finding(rule, d, &c.fingerprint);
                 match &c.allowed {
                     Some(a) => allowed.push(suppressed(f, a)),

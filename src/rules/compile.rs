@@ -41,6 +41,17 @@ pub struct Rule {
     pub count: Option<Count>,
     /// A `removed` rule that says nothing about files deleted whole.
     pub skip_deleted_files: bool,
+    /// Direction semantics for a number the match holds.
+    pub compare: Option<Compare>,
+}
+
+/// How a rule compares a number before and after a change (see `RawRule::compare`).
+pub struct Compare {
+    pub value: String,
+    pub better: super::schema::Better,
+    pub key: Option<String>,
+    pub message: Option<String>,
+    pub report_unpaired: bool,
 }
 
 /// How a `removed` rule judges its matches by count.
@@ -758,6 +769,7 @@ pub fn compile(raw: RawRule, origin: &str, eager: bool) -> Result<Rule, CompileE
             }
         },
     };
+    let compare = compile_compare(&raw)?;
     if raw.skip_deleted_files && raw.diff != DiffMode::Removed {
         return Err(CompileError::new(
             "skip-deleted-files",
@@ -766,6 +778,7 @@ pub fn compile(raw: RawRule, origin: &str, eager: bool) -> Result<Rule, CompileE
     }
     Ok(Rule {
         count,
+        compare,
         skip_deleted_files: raw.skip_deleted_files,
         id: raw.id,
         title: raw.title,
@@ -791,6 +804,43 @@ pub fn compile(raw: RawRule, origin: &str, eager: bool) -> Result<Rule, CompileE
         examples,
         origin: origin.to_string(),
     })
+}
+
+/// A `compare` block: for `added` or `removed` rules with a query or a regex that captures the
+/// number (and the key, when one is named).
+fn compile_compare(raw: &RawRule) -> Result<Option<Compare>, CompileError> {
+    let Some(c) = &raw.compare else {
+        return Ok(None);
+    };
+    if raw.diff == DiffMode::Any || raw.count.is_some() || raw.fact.is_some() {
+        return Err(CompileError::new(
+            "compare",
+            "`compare` is for `diff: added` or `diff: removed` rules with a `query` or a `regex`, without `count`",
+        ));
+    }
+    let captures = |name: &str| match (&raw.query, &raw.regex) {
+        (Some(q), _) => q.contains(&format!("@{name}")),
+        (_, Some(r)) => r.contains(&format!("?P<{name}>")) || r.contains(&format!("?<{name}>")),
+        _ => false,
+    };
+    for (what, name) in [("value", Some(&c.value)), ("key", c.key.as_ref())] {
+        if let Some(name) = name {
+            if !captures(name) {
+                return Err(CompileError::new(
+                    "compare",
+                    format!("`compare.{what}` names `{name}`, which the rule does not capture"),
+                )
+                .at_path(&[what]));
+            }
+        }
+    }
+    Ok(Some(Compare {
+        value: c.value.clone(),
+        better: c.better,
+        key: c.key.clone(),
+        message: c.message.clone(),
+        report_unpaired: c.report_unpaired,
+    }))
 }
 
 fn compile_query(

@@ -175,6 +175,15 @@ pub struct RawRule {
     /// reported once, at its name, with `{{before}}` and `{{after}}` in the message.
     #[serde(default)]
     pub count: Option<RawCount>,
+    /// Judge a number the match holds by its direction (a threshold, a cost, a key size, a
+    /// lifetime, a rate limit): before and after are paired by what they set, and only a change
+    /// to the worse side is reported, with `{{before}}` and `{{after}}`. With `diff: added`, a
+    /// match the change made better or left as it was is not reported; one with nothing
+    /// before it is (the rule's own pattern says the value is bad). With `diff: removed`, a
+    /// value lowered is reported where it now is, and one removed with nothing in its place
+    /// where it was.
+    #[serde(default)]
+    pub compare: Option<RawCompare>,
     /// For `diff: removed` rules: say nothing about a file the change deletes whole (the routes
     /// or settings it held are gone with it).
     #[serde(default)]
@@ -250,6 +259,46 @@ pub struct RawCount {
     /// and the member's captures).
     #[serde(default)]
     pub weakened: Option<String>,
+}
+
+/// Which way a compared number is better.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Better {
+    /// A threshold, a cost, a key size, an iteration count.
+    Higher,
+    /// A lifetime, a rate limit, a number of attempts.
+    Lower,
+}
+
+/// How a rule compares a number before and after the change (see `RawRule::compare`).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[serde(rename_all = "kebab-case")]
+pub struct RawCompare {
+    /// The capture that holds the number (`30`, `"1h"`, `"5 per minute"`: a time is read in
+    /// seconds, a rate per second).
+    pub value: String,
+    /// Which side is better.
+    pub better: Better,
+    /// The capture that names what the number sets (`fail_under`); defaults to the match
+    /// without its number. Before and after are paired by it, in the file first, then across
+    /// the change (a setting moved to another file).
+    #[serde(default)]
+    pub key: Option<String>,
+    /// The message for a number made worse (default: the rule's message, then
+    /// `(was {{before}}, now {{after}})`).
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Report a value with nothing on the other side of the change (`added`: a new bad value;
+    /// `removed`: a setting removed). `false` for rules about values raised or lowered only
+    /// (a limit added or removed is another rule's business).
+    #[serde(default = "yes")]
+    pub report_unpaired: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// The JSON Schema of rule files, as `diffward rules schema` prints it.

@@ -56,6 +56,21 @@ impl Run {
             .collect()
     }
 
+    /// (rule id, path, start line, message) of every finding in a JSON report.
+    pub fn findings_with_messages(&self) -> Vec<(String, String, u64, String)> {
+        self.findings_json()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule_id"].as_str().unwrap().to_string(),
+                    f["path"].as_str().unwrap().to_string(),
+                    f["region"]["start_line"].as_u64().unwrap(),
+                    f["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    }
+
     pub fn notifications(&self) -> Vec<(String, String)> {
         self.json()["notifications"]
             .as_array()

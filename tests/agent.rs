@@ -1059,7 +1059,13 @@ fn installed_command(agent: Agent, doc: &Value) -> String {
         (mine[0].clone(), mine[0][key].as_str().unwrap().to_string())
     };
     let command = match agent {
-        Agent::Claude => grouped("PreToolUse", "Write|Edit|MultiEdit|Bash").1,
+        Agent::Claude => {
+            grouped(
+                "PreToolUse",
+                "Write|Edit|MultiEdit|NotebookEdit|Bash|mcp__.*",
+            )
+            .1
+        }
         Agent::Codex => grouped("PreToolUse", "Bash|apply_patch|Edit|Write").1,
         Agent::Gemini => {
             let (hook, command) = grouped("BeforeTool", "write_file|replace|run_shell_command");
@@ -1072,7 +1078,7 @@ fn installed_command(agent: Agent, doc: &Value) -> String {
             assert_eq!(entry["type"], "command", "{doc}");
             assert_eq!(entry["powershell"], command.as_str(), "{doc}");
             assert_eq!(
-                entry["matcher"], "bash|powershell|create|edit|str_replace_editor|apply_patch",
+                entry["matcher"], "bash|powershell|create|edit|str_replace_editor|apply_patch|create_file|replace_string_in_file|multi_replace_string_in_file|insert_edit_into_file|edit_notebook_file",
                 "{doc}"
             );
             command
@@ -1246,4 +1252,110 @@ fn a_patch_error_never_quotes_the_line_it_could_not_read() {
     });
     let a = hook(&r, &["--agent", "codex"], &p);
     assert!(!a.text().contains(FAKE_AWS_KEY), "{}", a.text());
+}
+
+/// VS Code's agent (GitHub Copilot in the editor): Claude Code's snake_case shape, with its own
+/// tool names and camelCase arguments.
+fn vscode(r: &TempRepo, tool: &str, input: Value) -> Value {
+    json!({
+        "hook_event_name": "PreToolUse",
+        "cwd": r.path(),
+        "tool_name": tool,
+        "tool_input": input,
+    })
+}
+
+#[test]
+fn vscode_edit_tools_are_checked_by_what_they_write() {
+    let r = project();
+    let run = |p: &Value| hook(&r, &["--agent", "copilot"], p);
+    let p = vscode(
+        &r,
+        "replace_string_in_file",
+        json!({
+            "filePath": abs(&r, "app/client.py"),
+            "oldString": "timeout=5)",
+            "newString": "timeout=5, verify=False)",
+        }),
+    );
+    let reason = refusal(Agent::Copilot, &run(&p));
+    assert!(
+        reason.contains("auth/tls-verify-disabled-python") && reason.contains("app/client.py:5"),
+        "{reason}"
+    );
+    // Several files at once: the secret in the second one is found.
+    let p = vscode(
+        &r,
+        "multi_replace_string_in_file",
+        json!({
+            "explanation": "rename the region",
+            "replacements": [
+                {"filePath": abs(&r, "app/client.py"), "oldString": "timeout=5", "newString": "timeout=10"},
+                {"filePath": abs(&r, "app/settings.py"), "oldString": "DEBUG = False\n", "newString": format!("DEBUG = False\n{}", secret_line())},
+            ],
+        }),
+    );
+    assert_secret(&refusal(Agent::Copilot, &run(&p)), "app/settings.py:2");
+    // A snippet the tool merges itself: what it adds is checked on its own.
+    let p = vscode(
+        &r,
+        "insert_edit_into_file",
+        json!({
+            "filePath": abs(&r, "app/settings.py"),
+            "explanation": "add the key",
+            "code": format!("# ...existing code...\n{}", secret_line()),
+        }),
+    );
+    assert_secret(&refusal(Agent::Copilot, &run(&p)), "app/settings.py");
+    let p = vscode(
+        &r,
+        "replace_string_in_file",
+        json!({
+            "filePath": abs(&r, "app/client.py"),
+            "oldString": "timeout=5)",
+            "newString": "timeout=10)",
+        }),
+    );
+    allowed(Agent::Copilot, &run(&p));
+}
+
+#[test]
+fn notebook_cells_and_unknown_editing_tools_are_checked_too() {
+    let r = project();
+    let p = claude(
+        &r,
+        "NotebookEdit",
+        json!({
+            "notebook_path": abs(&r, "analysis.ipynb"),
+            "cell_id": "cell-3",
+            "new_source": "import requests\nrows = requests.get(URL, verify=False).json()\n",
+            "cell_type": "code",
+            "edit_mode": "insert",
+        }),
+    );
+    let reason = claude_refusal(&hook(&r, &[], &p));
+    assert!(
+        reason.contains("auth/tls-verify-disabled-python") && reason.contains("analysis.ipynb"),
+        "{reason}"
+    );
+    let p = claude(
+        &r,
+        "NotebookEdit",
+        json!({"notebook_path": abs(&r, "analysis.ipynb"), "cell_id": "cell-3", "new_source": "", "edit_mode": "delete"}),
+    );
+    claude_allowed(&hook(&r, &[], &p));
+    // An editing tool of an MCP server diffward has never heard of.
+    let p = claude(
+        &r,
+        "mcp__files__write_file",
+        json!({"path": abs(&r, "app/keys.py"), "content": secret_line()}),
+    );
+    assert_secret(&claude_refusal(&hook(&r, &[], &p)), "app/keys.py:1");
+    // A tool that writes nothing passes untouched.
+    let p = claude(
+        &r,
+        "mcp__files__search",
+        json!({"path": abs(&r, "app"), "pattern": "verify=False"}),
+    );
+    claude_allowed(&hook(&r, &[], &p));
 }

@@ -131,6 +131,7 @@ fn inserted(op: &super::EditOp) -> String {
                 _ => None,
             })
             .collect(),
+        EditOp::Fragment(t) => t.clone(),
         EditOp::Delete => String::new(),
     }
 }

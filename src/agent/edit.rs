@@ -46,6 +46,9 @@ pub fn apply(old: Option<&str>, op: &EditOp) -> Applied {
             Some(text) => apply_hunks(text, hunks),
             None => Applied::Inapplicable("the file to update does not exist".to_string()),
         },
+        EditOp::Fragment(_) => {
+            Applied::Inapplicable("the agent's tool places this text itself".to_string())
+        }
     }
 }
 

@@ -14,7 +14,7 @@
 //! What is written, per agent (`CMD` is the command passed in):
 //!
 //! - Claude Code: `.claude/settings.json` (project) or `~/.claude/settings.json` (global):
-//!   `{"hooks":{"PreToolUse":[{"matcher":"Write|Edit|MultiEdit|Bash","hooks":[{"type":"command","command":CMD}]}]}}`.
+//!   `{"hooks":{"PreToolUse":[{"matcher":"Write|Edit|MultiEdit|NotebookEdit|Bash|mcp__.*","hooks":[{"type":"command","command":CMD}]}]}}`.
 //!   Source: "Hooks reference", <https://code.claude.com/docs/en/hooks> (settings files, matcher
 //!   groups, tool names).
 //! - Codex CLI: `.codex/hooks.json` or `~/.codex/hooks.json`, the same shape with matcher
@@ -36,7 +36,7 @@
 //! - GitHub Copilot (CLI and cloud agent): its own file `.github/hooks/diffward.json` (project)
 //!   or `~/.copilot/hooks/diffward.json` (global; `$COPILOT_HOME/hooks/` when that is set, which
 //!   the caller resolves by passing the home to use):
-//!   `{"version":1,"hooks":{"preToolUse":[{"type":"command","bash":CMD,"powershell":CMD,"matcher":"bash|powershell|create|edit|str_replace_editor|apply_patch"}]}}`.
+//!   `{"version":1,"hooks":{"preToolUse":[{"type":"command","bash":CMD,"powershell":CMD,"matcher":"bash|powershell|create|edit|str_replace_editor|apply_patch|create_file|replace_string_in_file|multi_replace_string_in_file|insert_edit_into_file|edit_notebook_file"}]}}`.
 //!   The cloud agent reads only the repository's file. Releases that predate `matcher` on
 //!   `preToolUse` run the hook for every tool. Source: "GitHub Copilot hooks reference",
 //!   <https://docs.github.com/en/copilot/reference/hooks-reference>, and "Using hooks with
@@ -135,7 +135,7 @@ pub fn settings_path(agent: Agent, scope: Scope, project_root: &Path, home: &Pat
 fn entry(agent: Agent, command: &str) -> Value {
     match agent {
         Agent::ClaudeCode => json!({
-            "matcher": "Write|Edit|MultiEdit|Bash",
+            "matcher": "Write|Edit|MultiEdit|NotebookEdit|Bash|mcp__.*",
             "hooks": [{ "type": "command", "command": command }],
         }),
         Agent::Codex => json!({
@@ -151,7 +151,7 @@ fn entry(agent: Agent, command: &str) -> Value {
             "type": "command",
             "bash": command,
             "powershell": command,
-            "matcher": "bash|powershell|create|edit|str_replace_editor|apply_patch",
+            "matcher": "bash|powershell|create|edit|str_replace_editor|apply_patch|create_file|replace_string_in_file|multi_replace_string_in_file|insert_edit_into_file|edit_notebook_file",
         }),
     }
 }
@@ -460,7 +460,7 @@ mod tests {
     fn expected(agent: Agent) -> Value {
         match agent {
             Agent::ClaudeCode => json!({"hooks": {"PreToolUse": [{
-                "matcher": "Write|Edit|MultiEdit|Bash",
+                "matcher": "Write|Edit|MultiEdit|NotebookEdit|Bash|mcp__.*",
                 "hooks": [{"type": "command", "command": CMD}],
             }]}}),
             Agent::Codex => json!({"hooks": {"PreToolUse": [{
@@ -476,7 +476,7 @@ mod tests {
                 "type": "command",
                 "bash": CMD,
                 "powershell": CMD,
-                "matcher": "bash|powershell|create|edit|str_replace_editor|apply_patch",
+                "matcher": "bash|powershell|create|edit|str_replace_editor|apply_patch|create_file|replace_string_in_file|multi_replace_string_in_file|insert_edit_into_file|edit_notebook_file",
             }]}}),
         }
     }

@@ -99,6 +99,11 @@ pub enum EditOp {
     },
     /// The file is deleted (a patch's `Delete File`).
     Delete,
+    /// Text the agent's tool places in the file by itself, where diffward cannot follow it
+    /// (VS Code's `insert_edit_into_file` merges a snippet with `...existing code...` markers;
+    /// a notebook tool writes a cell inside the notebook's JSON): it is checked on its own, as
+    /// the text the edit adds.
+    Fragment(String),
 }
 
 /// One `old_string` -> `new_string` replacement.

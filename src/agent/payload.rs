@@ -35,6 +35,14 @@
 //!   snake_case shape (`tool_name`, `tool_input`); give `--agent copilot` for it, since it
 //!   cannot be told from Claude Code's.
 //!
+//! - VS Code's agent tools (the names its tool picker shows): `replace_string_in_file
+//!   {filePath, oldString, newString}`, `multi_replace_string_in_file {replacements: [...]}`,
+//!   `create_file {filePath, content}`, `insert_edit_into_file {filePath, code}` (a snippet the
+//!   editor merges itself), `edit_notebook_file`. Claude Code's `NotebookEdit {notebook_path,
+//!   new_source, cell_type, edit_mode}` writes a cell.
+//! - Any other tool that is not a documented read or search is judged by its arguments: a file
+//!   path and new text make it an edit whose text is checked on its own.
+//!
 //! Paths are returned as the payload gives them; a relative one is resolved by the caller
 //! against `cwd`.
 
@@ -200,8 +208,15 @@ fn read(root: &Map<String, Value>, agent: Agent) -> Result<ToolCall, PayloadErro
     };
 
     let kind = classify(tool);
-    let action = if kind == Kind::Other {
+    let action = if kind == Kind::ReadOnly {
         Action::Other // fast path: the arguments are not read
+    } else if kind == Kind::Other {
+        // A tool nobody told diffward about: its arguments say whether it writes a file. Ones
+        // that cannot be read are no edit.
+        match tool_args(root) {
+            Ok(Some(args)) => unknown_tool(&args),
+            _ => Action::Other,
+        }
     } else {
         let args = tool_args(root)?.unwrap_or_default();
         read_action(kind, tool, &args, agent)?
@@ -257,23 +272,68 @@ enum Kind {
     Write,
     Replace,
     MultiReplace,
+    /// Replacements in several files (VS Code's `multi_replace_string_in_file`).
+    MultiFileReplace,
+    /// A snippet the tool merges by itself (VS Code's `insert_edit_into_file`).
+    Fragment,
+    /// A notebook cell (Claude Code's `NotebookEdit`, VS Code's `edit_notebook_file`).
+    NotebookCell,
     Delete,
     Patch,
     Shell,
+    /// A tool the agents document as changing nothing (reads, searches, web, planning).
+    ReadOnly,
+    /// A tool diffward does not know: judged by its arguments.
     Other,
 }
 
 fn classify(tool: &str) -> Kind {
     match tool {
         "Write" | "write_file" | "create" | "Create" | "create_file" => Kind::Write,
-        "Edit" | "StrReplace" | "replace" | "edit" | "str_replace" | "str_replace_editor" => {
-            Kind::Replace
-        }
+        "Edit"
+        | "StrReplace"
+        | "replace"
+        | "edit"
+        | "str_replace"
+        | "str_replace_editor"
+        | "replace_string_in_file"
+        | "search_replace" => Kind::Replace,
         "MultiEdit" => Kind::MultiReplace,
+        "multi_replace_string_in_file" => Kind::MultiFileReplace,
+        "insert_edit_into_file" | "edit_file" => Kind::Fragment,
+        "NotebookEdit" | "edit_notebook_file" => Kind::NotebookCell,
         "Delete" | "delete_file" => Kind::Delete,
         "apply_patch" | "ApplyPatch" | "applypatch" => Kind::Patch,
         "Bash" | "bash" | "Shell" | "shell" | "exec" | "exec_command" | "local_shell"
         | "container.exec" | "run_shell_command" | "powershell" => Kind::Shell,
+        "Read"
+        | "Grep"
+        | "Glob"
+        | "LS"
+        | "WebFetch"
+        | "WebSearch"
+        | "TodoWrite"
+        | "Task"
+        | "ExitPlanMode"
+        | "BashOutput"
+        | "KillShell"
+        | "view"
+        | "read_file"
+        | "read_many_files"
+        | "list_directory"
+        | "glob"
+        | "search_file_content"
+        | "google_web_search"
+        | "web_fetch"
+        | "save_memory"
+        | "Ls"
+        | "read_files"
+        | "grep_search"
+        | "file_search"
+        | "semantic_search"
+        | "list_dir"
+        | "fetch_webpage"
+        | "get_errors" => Kind::ReadOnly,
         _ => Kind::Other,
     }
 }
@@ -319,6 +379,7 @@ const PATH_KEYS: &[&str] = &[
 const CONTENT_KEYS: &[&str] = &["content", "contents", "file_text", "text"];
 const OLD_KEYS: &[&str] = &["old_string", "old_str", "oldString"];
 const NEW_KEYS: &[&str] = &["new_string", "new_str", "newString"];
+const FRAGMENT_KEYS: &[&str] = &["code", "code_edit", "snippet", "newCode"];
 
 /// The first of `keys` present: `Ok(None)` if none is, an error if it is not a string.
 fn text_of<'a>(
@@ -429,7 +490,44 @@ fn read_action(
     let n = names(agent);
     let edit = |path: PathBuf, op: EditOp| Action::Edit(vec![FileEdit { path, op }]);
     match kind {
-        Kind::Other => Ok(Action::Other),
+        Kind::Other | Kind::ReadOnly => Ok(unknown_tool(args)),
+        Kind::MultiFileReplace => {
+            let list = args
+                .get("replacements")
+                .and_then(Value::as_array)
+                .ok_or_else(|| PayloadError::MissingField {
+                    tool: tool.to_string(),
+                    field: "replacements",
+                })?;
+            let mut edits: Vec<FileEdit> = Vec::new();
+            for item in list {
+                let item = item.as_object().ok_or_else(|| PayloadError::WrongType {
+                    tool: tool.to_string(),
+                    field: "replacements",
+                    expected: "a list of objects",
+                })?;
+                let path = required_path(item, tool, "filePath")?;
+                let r = one_replacement(item, tool, &n)?;
+                // Replacements in one file apply in order, as the tool applies them.
+                match edits.iter_mut().find(|e| e.path == path) {
+                    Some(FileEdit {
+                        op: EditOp::Replace(reps),
+                        ..
+                    }) => reps.push(r),
+                    _ => edits.push(FileEdit {
+                        path,
+                        op: EditOp::Replace(vec![r]),
+                    }),
+                }
+            }
+            Ok(Action::Edit(edits))
+        }
+        Kind::Fragment => {
+            let path = required_path(args, tool, n.path)?;
+            let code = required(args, FRAGMENT_KEYS, tool, "code")?;
+            Ok(edit(path, EditOp::Fragment(code.to_string())))
+        }
+        Kind::NotebookCell => Ok(notebook_cell(args, tool)?),
         Kind::Write => {
             let path = required_path(args, tool, n.path)?;
             let content = required(args, CONTENT_KEYS, tool, n.content)?;
@@ -486,6 +584,62 @@ fn read_action(
             Ok(Action::Shell(command))
         }
     }
+}
+
+/// A tool this module does not know, judged by its arguments: one that names a file and
+/// carries new text for it edits that file, whatever it is called (an agent's next version, an
+/// MCP server's editing tool). Only the text it adds can be checked: it is taken as a fragment.
+fn unknown_tool(args: &Map<String, Value>) -> Action {
+    let text = |keys: &[&str]| {
+        keys.iter()
+            .find_map(|k| args.get(*k).and_then(Value::as_str))
+            .filter(|s| !s.is_empty())
+    };
+    let (Some(path), Some(new)) = (
+        text(PATH_KEYS),
+        text(NEW_KEYS)
+            .or_else(|| text(CONTENT_KEYS))
+            .or_else(|| text(FRAGMENT_KEYS)),
+    ) else {
+        return Action::Other;
+    };
+    Action::Edit(vec![FileEdit {
+        path: PathBuf::from(path),
+        op: EditOp::Fragment(new.to_string()),
+    }])
+}
+
+/// A notebook cell written or inserted: its source is checked as a file of the cell's language
+/// beside the notebook (`analysis.ipynb#cell.py`), so the rules of that language read it. A
+/// deleted cell adds nothing.
+fn notebook_cell(args: &Map<String, Value>, tool: &str) -> Result<Action, PayloadError> {
+    let path = required(
+        args,
+        &["notebook_path", "filePath", "path"],
+        tool,
+        "notebook_path",
+    )?;
+    let mode = text_of(args, &["edit_mode", "editType"], tool, "edit_mode")?.unwrap_or("replace");
+    if mode == "delete" {
+        return Ok(Action::Other);
+    }
+    let source = required(
+        args,
+        &["new_source", "newCode", "source"],
+        tool,
+        "new_source",
+    )?;
+    let kind = text_of(args, &["cell_type", "language"], tool, "cell_type")?.unwrap_or("code");
+    let ext = match kind {
+        "markdown" => "md",
+        "r" | "R" => "r",
+        "javascript" | "typescript" => "js",
+        _ => "py",
+    };
+    Ok(Action::Edit(vec![FileEdit {
+        path: PathBuf::from(format!("{path}#cell.{ext}")),
+        op: EditOp::Fragment(source.to_string()),
+    }]))
 }
 
 /// Copilot's older `str_replace_editor {command, path, file_text, old_str, new_str}`: only

@@ -195,6 +195,55 @@ fn an_edit_diffward_cannot_place_is_judged_by_what_it_would_insert() {
 }
 
 #[test]
+fn an_edit_placed_loosely_or_not_at_all_still_shows_what_it_removes() {
+    let r = project();
+    r.write(
+        "app/views.py",
+        "from django.contrib.auth.decorators import login_required\r\n\r\n\r\n@login_required\r\ndef orders(request):\r\n    return render(request, \"orders.html\")\r\n",
+    );
+    r.commit_all("views");
+    let edit = |old: &str, new: &str| {
+        claude(
+            &r,
+            "Edit",
+            json!({"file_path": abs(&r, "app/views.py"), "old_string": old, "new_string": new}),
+        )
+    };
+    // The file has CRLF line ends, the edit LF: the agent's tool still places it.
+    let a = hook(
+        &r,
+        &["--fail-on", "medium"],
+        &edit(
+            "@login_required\ndef orders(request):\n",
+            "def orders(request):\n",
+        ),
+    );
+    let reason = claude_refusal(&a);
+    assert!(
+        reason.contains("auth/login-required-removed") && reason.contains("app/views.py:4"),
+        "{reason}"
+    );
+    // Not placeable at all (the old text is worded otherwise): the removal is judged on the
+    // edit's own two sides.
+    let a = hook(
+        &r,
+        &["--fail-on", "medium"],
+        &edit("@login_required\ndef orders(req):\n", "def orders(req):\n"),
+    );
+    let reason = claude_refusal(&a);
+    assert!(reason.contains("auth/login-required-removed"), "{reason}");
+    // An edit that removes nothing that protects anything passes.
+    claude_allowed(&hook(
+        &r,
+        &["--fail-on", "medium"],
+        &edit(
+            "    return render(request, 'x')\n",
+            "    return render(request, 'y')\n",
+        ),
+    ));
+}
+
+#[test]
 fn commands_that_bypass_the_gates_are_refused_and_others_pass_untouched() {
     let r = project();
     for cmd in [

@@ -90,6 +90,30 @@ fn reindented_code_is_not_new() {
 }
 
 #[test]
+fn a_line_rewritten_in_place_keeps_its_own_counterpart_and_the_new_copy_is_reported() {
+    // `b.py` had one `verify=False` call; the change rewrites that line (same call) and adds a
+    // second one; `a.py`, earlier in the change, gains one too. The rewritten line is not new:
+    // the two new copies are reported, where they are.
+    let call = "requests.get(url, verify=False)";
+    let r = repo_with(&[
+        ("a.py", "import requests\n"),
+        ("b.py", &format!("import requests\n\nr = {call}\n")),
+    ]);
+    r.write("a.py", format!("import requests\n\nx = {call}\n"));
+    r.write(
+        "b.py",
+        format!("import requests\n\nresponse = {call}\n\n\ny = {call}\n"),
+    );
+    r.commit_all("more calls");
+    let got: Vec<(String, u64)> = r
+        .change_findings(&["--only", "auth/tls-verify-disabled-python"])
+        .into_iter()
+        .map(|(_, p, l)| (p, l))
+        .collect();
+    assert_eq!(got, vec![("a.py".to_string(), 3), ("b.py".to_string(), 6)]);
+}
+
+#[test]
 fn renamed_file_is_not_new() {
     let body = format!(
         "import os\n\nKEY = '{FAKE_AWS_KEY}'\n\n@login_required\ndef v(request):\n    pass\n"

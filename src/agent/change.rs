@@ -67,16 +67,22 @@ pub fn of(call: &ToolCall, process_cwd: &Path, max_file: u64) -> Option<ChangeSe
                     // diffward cannot place it (the agent's tool may still, matching more
                     // loosely: other dashes or quotes, indentation, line endings): what it would
                     // insert is checked on its own, as a new file of the same name.
+                    // What it would take out is the old side of that change, so that a
+                    // protection the edit removes is seen too.
                     Applied::Inapplicable(_) => {
-                        let text = inserted(&e.op);
-                        if text.trim().is_empty() {
+                        let (taken, text) = (taken_out(&e.op), inserted(&e.op));
+                        if text.trim().is_empty() && taken.trim().is_empty() {
                             continue;
                         }
+                        let side = |s: String| match s.is_empty() {
+                            true => Content::Absent,
+                            false => Content::Bytes(s.into_bytes()),
+                        };
                         files.push(FileChange {
                             path,
                             old_path: None,
-                            old: Content::Absent,
-                            new: Content::Bytes(text.into_bytes()),
+                            old: side(taken),
+                            new: side(text),
                             hunks: None,
                         });
                         continue;
@@ -117,7 +123,8 @@ pub fn of(call: &ToolCall, process_cwd: &Path, max_file: u64) -> Option<ChangeSe
     }
 }
 
-/// The text an edit would insert: every replacement's new text, a patch's added lines.
+/// The text an edit would insert: every replacement's new text, a patch's hunks as they would
+/// read afterwards (context and added lines).
 fn inserted(op: &super::EditOp) -> String {
     use super::{EditOp, PatchLine};
     match op {
@@ -127,12 +134,30 @@ fn inserted(op: &super::EditOp) -> String {
             .iter()
             .flat_map(|h| &h.lines)
             .filter_map(|l| match l {
-                PatchLine::Add(t) => Some(format!("{t}\n")),
-                _ => None,
+                PatchLine::Add(t) | PatchLine::Context(t) => Some(format!("{t}\n")),
+                PatchLine::Remove(_) => None,
             })
             .collect(),
         EditOp::Fragment(t) => t.clone(),
         EditOp::Delete => String::new(),
+    }
+}
+
+/// The text an edit would take out, as the edit states it: every replacement's old text, a
+/// patch's hunks as they read before (context and removed lines). Empty for text added whole.
+fn taken_out(op: &super::EditOp) -> String {
+    use super::{EditOp, PatchLine};
+    match op {
+        EditOp::Replace(rs) => rs.iter().map(|r| format!("{}\n", r.old)).collect(),
+        EditOp::PatchUpdate { hunks, .. } => hunks
+            .iter()
+            .flat_map(|h| &h.lines)
+            .filter_map(|l| match l {
+                PatchLine::Remove(t) | PatchLine::Context(t) => Some(format!("{t}\n")),
+                PatchLine::Add(_) => None,
+            })
+            .collect(),
+        EditOp::Write(_) | EditOp::Fragment(_) | EditOp::Delete => String::new(),
     }
 }
 

@@ -88,6 +88,14 @@ fn replace_one(text: Option<&str>, r: &Replacement) -> Result<String, String> {
     }
     let count = text.matches(r.old.as_str()).count();
     if count == 0 {
+        // The agents' tools match more loosely than byte for byte; where the old text occurs
+        // once when line endings, trailing blanks, and typographic quotes and dashes are set
+        // aside, that is where the tool will put the new text.
+        if !r.replace_all && r.expected.is_none_or(|e| e == 1) {
+            if let Some((s, e)) = find_loosely(text, &r.old) {
+                return Ok(format!("{}{}{}", &text[..s], r.new, &text[e..]));
+            }
+        }
         return Err(format!(
             "the old text is not in the file: {}",
             preview(&r.old)
@@ -112,6 +120,72 @@ fn replace_one(text: Option<&str>, r: &Replacement) -> Result<String, String> {
         ));
     }
     Ok(text.replacen(r.old.as_str(), &r.new, 1))
+}
+
+/// A text with what loose matching sets aside removed or folded (`\r`, blanks before a line
+/// end, curly quotes, dashes, non-breaking spaces), and for each byte kept its offset in the
+/// original.
+fn normalized(s: &str) -> (String, Vec<usize>) {
+    let mut out = String::with_capacity(s.len());
+    let mut at = Vec::with_capacity(s.len());
+    let mut pending: Vec<(usize, char)> = Vec::new(); // blanks not yet known to end a line
+    let push = |out: &mut String, at: &mut Vec<usize>, i: usize, c: char| {
+        let before = out.len();
+        out.push(c);
+        at.extend(std::iter::repeat_n(i, out.len() - before));
+    };
+    for (i, c) in s.char_indices() {
+        let c = match c {
+            '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{2032}' => '\'',
+            '\u{201c}' | '\u{201d}' | '\u{201e}' | '\u{2033}' => '"',
+            '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+            '\u{a0}' | '\u{2007}' | '\u{202f}' => ' ',
+            '\r' => continue,
+            c => c,
+        };
+        match c {
+            ' ' | '\t' => pending.push((i, c)),
+            '\n' => {
+                pending.clear();
+                push(&mut out, &mut at, i, c);
+            }
+            c => {
+                for (j, b) in pending.drain(..) {
+                    push(&mut out, &mut at, j, b);
+                }
+                push(&mut out, &mut at, i, c);
+            }
+        }
+    }
+    for (j, b) in pending {
+        push(&mut out, &mut at, j, b);
+    }
+    at.push(s.len());
+    (out, at)
+}
+
+/// The byte range of `old` in `text` under loose matching, when it occurs exactly once.
+fn find_loosely(text: &str, old: &str) -> Option<(usize, usize)> {
+    let (t, at) = normalized(text);
+    let (o, _) = normalized(old);
+    let o = o.trim_end_matches([' ', '\t']);
+    if o.trim().is_empty() {
+        return None;
+    }
+    let mut found = t.match_indices(o);
+    let (s, _) = found.next()?;
+    if found.next().is_some() {
+        return None;
+    }
+    let end = s + o.len();
+    Some((
+        at[s],
+        if end < at.len() - 1 {
+            at[end]
+        } else {
+            text.len()
+        },
+    ))
 }
 
 fn preview(s: &str) -> String {
@@ -337,6 +411,42 @@ mod tests {
             &EditOp::Replace(vec![rep("same", "same")]),
         ));
         assert!(w.contains("same"), "{w}");
+    }
+
+    #[test]
+    fn old_text_is_placed_loosely_as_the_agents_tools_place_it() {
+        let text = "def get(u):\r\n    return requests.get(u, timeout=5)   \r\n\r\nx = \u{201c}a\u{201d}\n";
+        // CRLF and trailing blanks in the file, none in the old text.
+        let r = rep(
+            "def get(u):\n    return requests.get(u, timeout=5)\n",
+            "def get(u):\n    return requests.get(u, verify=False)\n",
+        );
+        match apply(Some(text), &EditOp::Replace(vec![r])) {
+            Applied::Text(t) => {
+                assert!(t.contains("verify=False"), "{t}");
+                assert!(
+                    t.ends_with("x = \u{201c}a\u{201d}\n"),
+                    "the rest is kept: {t:?}"
+                );
+                assert_eq!(t.matches("def get").count(), 1, "{t}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Typographic quotes in the file, straight ones in the old text.
+        match apply(
+            Some(text),
+            &EditOp::Replace(vec![rep("x = \"a\"", "x = \"b\"")]),
+        ) {
+            Applied::Text(t) => assert!(t.ends_with("x = \"b\"\n"), "{t:?}"),
+            other => panic!("{other:?}"),
+        }
+        // Loose matching that is ambiguous places nothing.
+        let twice = "a = 1  \nb = 2\na = 1\n";
+        let w = why(apply(
+            Some(twice),
+            &EditOp::Replace(vec![rep("a = 1\r\n", "a = 3\n")]),
+        ));
+        assert!(w.contains("not in the file"), "{w}");
     }
 
     #[test]

@@ -520,15 +520,29 @@ pub fn resolve(rules: &RuleSet, candidates: Vec<Candidate>) -> (Vec<Finding>, Ve
                 continue;
             }
         };
-        let mut counterparts: HashMap<&str, usize> = HashMap::new();
+        // Counterparts in the same file first, then anywhere in the change (code moved between
+        // files): a line rewritten in place keeps its own counterpart, and the copy that is
+        // new is the one reported.
+        let mut in_file: HashMap<(usize, &str), usize> = HashMap::new();
         for c in cands.iter().filter(|c| c.which == other_side) {
-            *counterparts.entry(&c.fingerprint).or_default() += 1;
+            *in_file.entry((c.order.0, &c.fingerprint)).or_default() += 1;
         }
         let mut mine: Vec<&Candidate> = cands.iter().filter(|c| c.which == reported_side).collect();
         // Unchanged occurrences claim their counterparts first.
         mine.sort_by_key(|c| (c.touches, c.order));
-        let mut out = Vec::new();
+        let mut unpaired = Vec::new();
         for c in mine {
+            match in_file.get_mut(&(c.order.0, c.fingerprint.as_str())) {
+                Some(n) if *n > 0 => *n -= 1,
+                _ => unpaired.push(c),
+            }
+        }
+        let mut counterparts: HashMap<&str, usize> = HashMap::new();
+        for ((_, fp), n) in in_file {
+            *counterparts.entry(fp).or_default() += n;
+        }
+        let mut out = Vec::new();
+        for c in unpaired {
             if let Some(n) = counterparts.get_mut(c.fingerprint.as_str()) {
                 if *n > 0 {
                     *n -= 1;

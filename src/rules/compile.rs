@@ -108,8 +108,9 @@ impl Rule {
             }
         }
         match &self.matcher {
-            Matcher::Query(q) => match q.inner.as_ref().and_then(|i| i.compiled()) {
-                Some(inner) => inner.regex.is_match(text),
+            // An inner regex anchored to its node's start or end says nothing of the whole file.
+            Matcher::Query(q) => match q.inner.as_ref().filter(|i| i.holds_in_any_context()) {
+                Some(i) => i.compiled().is_none_or(|inner| inner.regex.is_match(text)),
                 None => true,
             },
             Matcher::Regex(_) | Matcher::Fact(_) => true,

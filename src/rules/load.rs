@@ -334,4 +334,17 @@ mod tests {
         let (line, col, text) = error_at(flow_regex);
         assert_eq!((line, col), (1, 86), "{text}");
     }
+
+    #[test]
+    fn an_inner_regex_anchored_to_its_node_does_not_filter_out_the_file() {
+        let src = "rules:\n  - id: my/rule\n    title: T\n    message: m\n    category: checks\n    severity: low\n    help: h\n    languages: [javascript]\n    query: '((comment) @match)'\n    regex: '^//\\s*(?P<d>eslint-disable-line\\s+\\S+)'\n";
+        let rule = &load_text("r.yaml", src, true).unwrap()[0];
+        // The comment is not at the start of the file, so the anchored regex fails on the whole
+        // text; the file must still be parsed and the comment read.
+        assert!(rule.may_match("x(); // eslint-disable-line no-console\n"));
+        let unanchored = src.replace("'^//", "'//");
+        let rule = &load_text("r.yaml", &unanchored, true).unwrap()[0];
+        assert!(!rule.may_match("x();\n"));
+        assert!(rule.may_match("x(); // eslint-disable-line no-console\n"));
+    }
 }

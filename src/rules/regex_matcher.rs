@@ -59,6 +59,17 @@ pub struct RegexMatcher {
 }
 
 impl RegexMatcher {
+    /// Whether a match of this regex inside a part of a text (a query's node) is also a match
+    /// in the whole text, so that the whole text may be tested first: not when it anchors to
+    /// the start or end of what it reads (`^`, `$`, `\A`, `\z`; telling a `(?m)` line anchor
+    /// that would still hold apart is not worth the risk).
+    pub fn holds_in_any_context(&self) -> bool {
+        !(self.source.contains('^')
+            || self.source.contains('$')
+            || self.source.contains("\\A")
+            || self.source.contains("\\z"))
+    }
+
     /// A regex rule's matcher; the regex is compiled on first use (or by `compile_all`).
     pub fn new(
         source: &str,

@@ -947,7 +947,21 @@ impl<'r> Engine<'r> {
         // edited, lets the new side be parsed incrementally, and the two trees together say
         // which regions the `added`/`removed` rules must walk (`regions`).
         let old_sel = old.as_ref().map(|o| self.select(&old_rules, o));
-        let new_sel = new.as_ref().map(|n| self.select(&rules, n));
+        let mut new_sel = new.as_ref().map(|n| self.select(&rules, n));
+        // A `count.within` rule whose members the old side holds must read the new side's
+        // units even where no member (and so none of its literals) is left.
+        if let (Some(o), Some(n)) = (&old_sel, &mut new_sel) {
+            for &r in &o.queries {
+                let within = matches!(
+                    self.rules.rules[r].count,
+                    Some(crate::rules::compile::Count::Within(_))
+                );
+                if within && !n.queries.contains(&r) {
+                    n.queries.push(r);
+                }
+            }
+            n.queries.sort_unstable();
+        }
         let file = Prepared {
             index,
             f,

@@ -49,6 +49,7 @@ use crate::source::{ChangeSet, FileChange};
 use crate::timings::{self, Stage};
 use matcher::RawMatch;
 pub use policy::{is_test_path, mask_every_occurrence, TestPathPolicy};
+pub use semantics::hex16;
 use semantics::Candidate;
 use text::{load, LoadError, SideText};
 

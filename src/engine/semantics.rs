@@ -128,12 +128,20 @@ fn fingerprint(rule: &Rule, text: &str, m: &RawMatch) -> String {
     if let Some(id) = &m.identity {
         h.update(b"fact\0");
         h.update(id.as_bytes());
-        let digest = h.finalize();
-        return digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        return hex16(&h.finalize());
+    }
+    let fold = |s: &str| -> String { s.chars().filter(|c| !c.is_whitespace()).collect() };
+    if !rule.identity.is_empty() {
+        h.update(b"identity\0");
+        for name in &rule.identity {
+            let value = m.captures.iter().find(|(n, _)| n == name);
+            h.update(fold(value.map_or("", |(_, v)| v.as_str())).as_bytes());
+            h.update([0]);
+        }
+        return hex16(&h.finalize());
     }
     let matched = &text[m.start..m.end];
-    let folded: String = matched.chars().filter(|c| !c.is_whitespace()).collect();
-    h.update(folded.as_bytes());
+    h.update(fold(matched).as_bytes());
     let mut caps: Vec<&(String, String)> = m.captures.iter().collect();
     caps.sort();
     for (name, value) in caps {
@@ -143,7 +151,11 @@ fn fingerprint(rule: &Rule, text: &str, m: &RawMatch) -> String {
         let v: String = value.chars().filter(|c| !c.is_whitespace()).collect();
         h.update(v.as_bytes());
     }
-    let digest = h.finalize();
+    hex16(&h.finalize())
+}
+
+/// The first 16 bytes of a digest, in hex: what fingerprints and secret digests are.
+pub fn hex16(digest: &[u8]) -> String {
     digest[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -159,7 +171,8 @@ fn match_lines(text: &SideText, m: &RawMatch) -> (u32, u32) {
     (first, last.max(first))
 }
 
-fn interpolate(template: &str, m: &RawMatch, text: &str) -> String {
+fn interpolate(rule: &Rule, m: &RawMatch, text: &str) -> String {
+    let template = rule.message.as_str();
     let secret = m.secret.map(|(s, e)| &text[s..e]);
     let mut out = String::new();
     let mut rest = template;
@@ -193,6 +206,9 @@ fn interpolate(template: &str, m: &RawMatch, text: &str) -> String {
                     out.push_str(&folded);
                 }
             }
+            // A capture of the rule that took no part in this match (an alternative not taken)
+            // says nothing; any other name is left for a later step to fill.
+            None if rule.defines_capture(name) => {}
             None => out.push_str(&rest[open..open + 2 + close + 2]),
         }
         rest = &after[close + 2..];
@@ -207,8 +223,7 @@ fn interpolate(template: &str, m: &RawMatch, text: &str) -> String {
 
 /// A digest of a match's secret, to tell the same secret found in two places.
 pub fn digest(value: &str) -> String {
-    let d = Sha256::digest(value.as_bytes());
-    d[..16].iter().map(|b| format!("{b:02x}")).collect()
+    hex16(&Sha256::digest(value.as_bytes()))
 }
 
 fn secret_digest(text: &SideText, m: &RawMatch) -> Option<String> {
@@ -266,7 +281,7 @@ pub fn new_side_candidate(
         let snip = snippet::cut(text, a, b, m.secret, (start_byte, end_byte));
         let (context, clipped) = snippet::context(text, a, b, (start_byte, end_byte), m.secret);
         Box::new(Draft {
-            message: interpolate(&rule.message, &m, &text.text),
+            message: interpolate(rule, &m, &text.text),
             path: f.path.clone(),
             region,
             side: Side::Head,
@@ -323,7 +338,7 @@ pub fn old_side_candidate(
             let last_shown = last.min(first + MAX_SNIPPET_LINES - 1);
             let snip = snippet::cut(old, first, last_shown, m.secret, (m.start, m.end));
             let snippet = snip.text;
-            let message = interpolate(&rule.message, &m, &old.text);
+            let message = interpolate(rule, &m, &old.text);
             let secret = secret_of(old, &m);
             let base_path = f.old_path.clone().filter(|p| *p != f.path);
             Some(Box::new(match new {
@@ -413,7 +428,7 @@ fn base_draft(
     let (context, clipped) =
         snippet::context(old, first, last_shown, (start_byte, end_byte), m.secret);
     Draft {
-        message: interpolate(&rule.message, m, &old.text),
+        message: interpolate(rule, m, &old.text),
         path: f.old_path.clone().unwrap_or_else(|| f.path.clone()),
         region: Region {
             start_line: first + 1,

@@ -43,6 +43,9 @@ pub struct Rule {
     pub skip_deleted_files: bool,
     /// Direction semantics for a number the match holds.
     pub compare: Option<Compare>,
+    /// The captures a match's fingerprint is made of (empty: the matched text and every
+    /// capture).
+    pub identity: Vec<String>,
 }
 
 /// How a rule compares a number before and after a change (see `RawRule::compare`).
@@ -114,6 +117,22 @@ impl Rule {
                 None => true,
             },
             Matcher::Regex(_) | Matcher::Fact(_) => true,
+        }
+    }
+
+    /// Whether the rule's query or regex defines the capture `name` (so that a match in which
+    /// it took no part shows it as empty, not as `{{name}}`).
+    pub fn defines_capture(&self, name: &str) -> bool {
+        let in_regex = |r: &RegexMatcher| {
+            let s = r.source();
+            s.contains(&format!("?P<{name}>")) || s.contains(&format!("?<{name}>"))
+        };
+        match &self.matcher {
+            Matcher::Query(q) => {
+                q.source().contains(&format!("@{name}")) || q.inner.as_ref().is_some_and(in_regex)
+            }
+            Matcher::Regex(r) => in_regex(r),
+            Matcher::Fact(_) => false,
         }
     }
 
@@ -771,6 +790,19 @@ pub fn compile(raw: RawRule, origin: &str, eager: bool) -> Result<Rule, CompileE
         },
     };
     let compare = compile_compare(&raw)?;
+    for name in &raw.identity {
+        let captured = match (&raw.query, &raw.regex) {
+            (Some(q), _) if q.contains(&format!("@{name}")) => true,
+            (_, Some(r)) => r.contains(&format!("?P<{name}>")) || r.contains(&format!("?<{name}>")),
+            _ => false,
+        };
+        if !captured {
+            return Err(CompileError::new(
+                "identity",
+                format!("`identity` names `{name}`, which the rule does not capture"),
+            ));
+        }
+    }
     if raw.skip_deleted_files && raw.diff != DiffMode::Removed {
         return Err(CompileError::new(
             "skip-deleted-files",
@@ -780,6 +812,7 @@ pub fn compile(raw: RawRule, origin: &str, eager: bool) -> Result<Rule, CompileE
     Ok(Rule {
         count,
         compare,
+        identity: raw.identity,
         skip_deleted_files: raw.skip_deleted_files,
         id: raw.id,
         title: raw.title,

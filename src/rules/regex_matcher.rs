@@ -59,6 +59,11 @@ pub struct RegexMatcher {
 }
 
 impl RegexMatcher {
+    /// The regex as the rule wrote it.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
     /// Whether a match of this regex inside a part of a text (a query's node) is also a match
     /// in the whole text, so that the whole text may be tested first: not when it anchors to
     /// the start or end of what it reads (`^`, `$`, `\A`, `\z`; telling a `(?m)` line anchor

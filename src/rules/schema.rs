@@ -184,6 +184,12 @@ pub struct RawRule {
     /// where it was.
     #[serde(default)]
     pub compare: Option<RawCompare>,
+    /// The captures that make a match the same match on both sides of a change (default: the
+    /// whole matched text and every capture). A rule about an option (`verify=False`) on
+    /// whatever call or variable carries it names the option's captures, so that renaming the
+    /// call or the variable is not a new finding.
+    #[serde(default)]
+    pub identity: Vec<String>,
     /// For `diff: removed` rules: say nothing about a file the change deletes whole (the routes
     /// or settings it held are gone with it).
     #[serde(default)]

@@ -302,7 +302,7 @@ pub fn report_added_entries(
             side: crate::finding::Side::Head,
             snippet: String::new(),
             snippet_truncated: false,
-            fingerprint: digest[..16].iter().map(|b| format!("{b:02x}")).collect(),
+            fingerprint: crate::engine::hex16(&digest),
             secret: None,
             checksum_valid: None,
             provenance: None,

@@ -18,14 +18,18 @@ use super::semantics::{Candidate, Draft, Which};
 use crate::rules::compile::Count;
 
 /// The findings a counting rule reports: each with the candidate it stands for.
-pub fn resolve<'a>(count: &Count, cands: &'a [Candidate]) -> Vec<(&'a Candidate, Draft)> {
+pub fn resolve<'a>(
+    count: &Count,
+    cands: &'a [Candidate],
+    paths: &[&str],
+) -> Vec<(&'a Candidate, Draft)> {
     match count {
-        Count::Key(_) => lost_units(cands),
-        Count::Within(w) => units_that_lost_members(cands, w.strict.as_ref()),
+        Count::Key(_) => lost_units(cands, paths),
+        Count::Within(w) => units_that_lost_members(cands, w.strict.as_ref(), w.loose.as_ref()),
     }
 }
 
-fn lost_units(cands: &[Candidate]) -> Vec<(&Candidate, Draft)> {
+fn lost_units<'a>(cands: &'a [Candidate], paths: &[&str]) -> Vec<(&'a Candidate, Draft)> {
     let mut old: BTreeMap<&str, Vec<&Candidate>> = BTreeMap::new();
     let mut new: BTreeMap<&str, Vec<&Candidate>> = BTreeMap::new();
     for c in cands {
@@ -42,8 +46,24 @@ fn lost_units(cands: &[Candidate]) -> Vec<(&Candidate, Draft)> {
     let lost = surplus(&old, &new, true);
     let gained = surplus(&new, &old, false);
     let mut out = Vec::new();
+    let after: Vec<&Candidate> = new.values().flatten().copied().collect();
     for (file, losses) in lost {
         let gains = gained.get(&file).map_or(&[][..], Vec::as_slice);
+        // A test whose body another test of the file still has, word for word, was a
+        // duplicate: nothing it checked is lost.
+        let losses: Vec<&Candidate> = losses
+            .into_iter()
+            .filter(|c| {
+                !body_of(c).is_some_and(|b| {
+                    after
+                        .iter()
+                        .any(|n| n.order.0 == c.order.0 && body_of(n) == Some(b.clone()))
+                })
+            })
+            .collect();
+        if losses.is_empty() || replaced_by_neighbours(&losses, &gained, paths) {
+            continue;
+        }
         let mut relaxed = Vec::new();
         let mut left: Vec<&Candidate> = Vec::new();
         for (c, to) in unpaired(&losses, gains) {
@@ -90,6 +110,45 @@ fn lost_units(cands: &[Candidate]) -> Vec<(&Candidate, Draft)> {
         }
     }
     out
+}
+
+/// A unit's body (the capture `body`), without blanks, to tell a pure rename or a duplicate.
+fn body_of(c: &Candidate) -> Option<String> {
+    let (_, caps) = c.matched.as_deref()?;
+    let (_, body) = caps.iter().find(|(n, _)| n == "body")?;
+    Some(body.chars().filter(|c| !c.is_whitespace()).collect())
+}
+
+/// The folder of a path (`""` at the root).
+fn folder(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(d, _)| d)
+}
+
+/// A test file the change deleted whose tests reappear, under other names, in new tests of
+/// files beside it (a test file split or rewritten as others): as many tests were gained next
+/// to it as it lost.
+fn replaced_by_neighbours(
+    losses: &[&Candidate],
+    gained: &BTreeMap<usize, Vec<&Candidate>>,
+    paths: &[&str],
+) -> bool {
+    let deleted = losses
+        .first()
+        .and_then(|c| c.draft.as_deref())
+        .is_some_and(Draft::in_base);
+    let file = losses[0].order.0;
+    let Some(here) = paths.get(file).map(|p| folder(p)) else {
+        return false;
+    };
+    if !deleted {
+        return false;
+    }
+    let beside: usize = gained
+        .iter()
+        .filter(|(f, _)| **f != file && paths.get(**f).is_some_and(|p| folder(p) == here))
+        .map(|(_, gains)| gains.len())
+        .sum();
+    beside >= losses.len()
 }
 
 /// The occurrences of each name on one side beyond its count on the other, by file: the ones
@@ -184,7 +243,10 @@ fn unpaired<'a>(
             None => Some((*c, None)),
             Some(j) => {
                 let (old, new) = (name(c), name(gains[j]));
-                (says_refusal(&old) && !says_refusal(&new)).then_some((*c, Some(gains[j])))
+                // Only the name changed: the test checks what it checked.
+                let same_body = body_of(c).is_some() && body_of(c) == body_of(gains[j]);
+                (says_refusal(&old) && !says_refusal(&new) && !same_body)
+                    .then_some((*c, Some(gains[j])))
             }
         })
         .collect()
@@ -211,16 +273,23 @@ fn earliest<'a>(slot: &mut Option<&'a Candidate>, c: &'a Candidate) {
 fn units_that_lost_members<'a>(
     cands: &'a [Candidate],
     strict: Option<&(regex::Regex, String)>,
+    loose: Option<&regex::Regex>,
 ) -> Vec<(&'a Candidate, Draft)> {
     let is_strict = |c: &Candidate| {
-        strict.is_some_and(|(re, _)| c.matched.as_ref().is_some_and(|m| re.is_match(&m.0)))
+        c.matched.as_ref().is_some_and(|m| {
+            strict.is_some_and(|(re, _)| re.is_match(&m.0))
+                && !loose.is_some_and(|re| re.is_match(&m.0))
+        })
     };
-    let mut tally: BTreeMap<&str, Tally> = BTreeMap::new();
-    let mut exists: std::collections::HashSet<&str> = Default::default();
+    // Per file and unit: two files that each hold a `test_validate` are two tests. (A unit
+    // moved to another file is gone from its file, and new in the other: neither is judged.)
+    let mut tally: BTreeMap<(usize, &str), Tally> = BTreeMap::new();
+    let mut exists: std::collections::HashSet<(usize, &str)> = Default::default();
     for c in cands {
-        let Some(g) = c.group.as_deref() else {
+        let Some(name) = c.group.as_deref() else {
             continue;
         };
+        let g = (c.order.0, name);
         match (c.which, c.scope) {
             (Which::New, true) => {
                 exists.insert(g);
@@ -246,8 +315,8 @@ fn units_that_lost_members<'a>(
         }
     }
     let mut out = Vec::new();
-    for (g, t) in tally {
-        if !exists.contains(g) {
+    for ((file, g), t) in tally {
+        if !exists.contains(&(file, g)) {
             continue;
         }
         let (member, template, before, after) = if t.after < t.before {

@@ -24,6 +24,7 @@ mod compare;
 mod concern;
 mod counting;
 mod facts;
+mod generated;
 pub mod matcher;
 pub mod placeholder;
 pub mod policy;
@@ -312,6 +313,8 @@ struct FileResult {
     facts: Option<facts::FileFacts>,
     notifications: Vec<Notification>,
     stats: ScanStats,
+    /// A tool wrote the file (see `generated`).
+    generated: Option<String>,
 }
 
 impl<'r> Engine<'r> {
@@ -444,7 +447,9 @@ impl<'r> Engine<'r> {
         let mut notifications = changes.notifications.clone();
         let mut stats = ScanStats::default();
         let mut secret_values = Vec::new();
+        let mut generated = std::collections::HashSet::new();
         for r in results {
+            generated.extend(r.generated);
             candidates.extend(r.candidates);
             file_facts.extend(r.facts);
             secret_values.extend(r.secret_values);
@@ -490,7 +495,14 @@ impl<'r> Engine<'r> {
             timings::add(Stage::Facts, clock);
         }
         let clock = timings::start();
-        let (mut findings, mut suppressed) = semantics::resolve(self.rules, candidates);
+        let paths: Vec<&str> = changes.files.iter().map(|f| f.path.as_str()).collect();
+        let (mut findings, mut suppressed) = semantics::resolve(self.rules, candidates, &paths);
+        // What a generator wrote is not the change's weakening of the checks.
+        if !generated.is_empty() {
+            findings.retain(|f| {
+                f.category != crate::finding::Category::Checks || !generated.contains(&f.path)
+            });
+        }
         // A scan of plain files has no change that could have added anything: the rules that
         // report what a change added to the code around it (an allow comment) stay quiet.
         if changes.kind == crate::source::ChangeKind::Paths {
@@ -887,6 +899,7 @@ impl<'r> Engine<'r> {
             facts: None,
             notifications: Vec::new(),
             stats: ScanStats::default(),
+            generated: None,
         };
         let lang = Lang::for_path(&f.path);
         let mut rules = self.rules_for(lang, &f.path, f.old_path.as_deref());
@@ -914,6 +927,9 @@ impl<'r> Engine<'r> {
         };
         res.stats.files_scanned = 1;
         if let Some(n) = &new {
+            if generated::is_generated(&f.path, &n.text) {
+                res.generated = Some(f.path.clone());
+            }
             res.stats.bytes_scanned = n.text.len() as u64;
             res.stats.added_lines = changes.added_count(n.line_count());
         }

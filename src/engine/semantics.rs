@@ -40,6 +40,13 @@ pub struct Draft {
     change_index: usize,
 }
 
+impl Draft {
+    /// Shown in the base text: the file is gone after the change.
+    pub(super) fn in_base(&self) -> bool {
+        self.side == Side::Base
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Which {
     Old,
@@ -490,7 +497,14 @@ pub fn deleted_file_candidate(
 
 /// Apply the multiset semantics and turn the survivors into findings: those to report, and
 /// those an allow comment covers (with their `Suppression`).
-pub fn resolve(rules: &RuleSet, candidates: Vec<Candidate>) -> (Vec<Finding>, Vec<Finding>) {
+///
+/// `paths` are the paths of the change's files, by index (what counting rules need to tell
+/// files beside each other).
+pub fn resolve(
+    rules: &RuleSet,
+    candidates: Vec<Candidate>,
+    paths: &[&str],
+) -> (Vec<Finding>, Vec<Finding>) {
     let mut allowed = Vec::new();
     let mut by_rule: HashMap<usize, Vec<Candidate>> = HashMap::new();
     for c in candidates {
@@ -500,7 +514,7 @@ pub fn resolve(rules: &RuleSet, candidates: Vec<Candidate>) -> (Vec<Finding>, Ve
     for (ri, cands) in by_rule {
         let rule = &rules.rules[ri];
         if let Some(count) = &rule.count {
-            for (c, d) in super::counting::resolve(count, &cands) {
+            for (c, d) in super::counting::resolve(count, &cands, paths) {
                 let f = finding(rule, d, &c.fingerprint);
                 match &c.allowed {
                     Some(a) => allowed.push(suppressed(f, a)),

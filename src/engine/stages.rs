@@ -116,5 +116,5 @@ pub fn semantics(rules: &RuleSet, path: &str, m: &Matched) -> usize {
             x.clone(),
         ));
     }
-    semantics::resolve(rules, cands).0.len()
+    semantics::resolve(rules, cands, &[path]).0.len()
 }

@@ -70,6 +70,8 @@ pub struct Within {
     pub scope: QueryMatcher,
     /// Marks a member that is an exact check, and the message for a unit that lost some.
     pub strict: Option<(Regex, String)>,
+    /// Unmarks a member `strict` marks.
+    pub loose: Option<Regex>,
 }
 
 /// A regex compiled on first use.
@@ -779,7 +781,23 @@ pub fn compile(raw: RawRule, origin: &str, eager: bool) -> Result<Rule, CompileE
                         ))
                     }
                 };
-                Some(Count::Within(Box::new(Within { scope: m, strict })))
+                let loose = match &c.loose {
+                    None => None,
+                    Some(_) if strict.is_none() => {
+                        return Err(CompileError::new(
+                            "count",
+                            "`count.loose` goes with `count.strict`",
+                        ))
+                    }
+                    Some(re) => Some(Regex::new(re).map_err(|e| {
+                        CompileError::new("count", format!("`count.loose`: invalid regex: {e}"))
+                    })?),
+                };
+                Some(Count::Within(Box::new(Within {
+                    scope: m,
+                    strict,
+                    loose,
+                })))
             }
             _ => {
                 return Err(CompileError::new(

@@ -261,6 +261,10 @@ pub struct RawCount {
     /// A unit that keeps its count of members but holds fewer exact checks was weakened.
     #[serde(default)]
     pub strict: Option<String>,
+    /// With `strict`: a regex on a member's text that makes it no exact check even though
+    /// `strict` matches it (`assertEqual(x, None)` says what `assert x is None` says).
+    #[serde(default)]
+    pub loose: Option<String>,
     /// With `strict`: the message for a weakened unit (`{{name}}`, `{{before}}`, `{{after}}`,
     /// and the member's captures).
     #[serde(default)]

@@ -228,6 +228,9 @@ impl TempRepo {
 fn copy_tree(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
+        if entry.file_name() == ".keep" {
+            continue;
+        }
         let target = to.join(entry.file_name());
         if entry.file_type().unwrap().is_dir() {
             std::fs::create_dir_all(&target).unwrap();
@@ -238,7 +241,9 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// A repository with two commits: `fixtures/<name>/base`, then exactly `fixtures/<name>/head`.
+/// A repository with two commits: `fixtures/<name>/base`, then exactly `fixtures/<name>/head`
+/// (`name` may hold a `/`: `false-alarms/fp01-…`). A `.keep` file only keeps an empty side in
+/// the checkout and is left out.
 pub fn fixture_change_repo(name: &str) -> TempRepo {
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fixtures")

@@ -545,7 +545,13 @@ fn collect_sets(
             .or(cfg.scan.max_file_size)
             .unwrap_or(ScanOptions::default().max_file_size),
         secrets_in_tests: cfg.scan.secrets_in_tests.unwrap_or_default(),
-        findings_in_tests: cfg.scan.findings_in_tests.unwrap_or_default(),
+        // A test that builds an unsigned token to see it refused, or talks to a mock server
+        // without TLS, weakens nothing that ships: the packs other than secrets and checks say
+        // nothing about test code unless asked.
+        findings_in_tests: cfg
+            .scan
+            .findings_in_tests
+            .unwrap_or(crate::engine::TestPathPolicy::Skip),
         allow_regexes: cfg
             .allow
             .regexes

@@ -76,7 +76,7 @@ impl Default for ScanOptions {
             max_file_size: 2 * 1024 * 1024,
             allow_regexes: Vec::new(),
             secrets_in_tests: TestPathPolicy::default(),
-            findings_in_tests: TestPathPolicy::default(),
+            findings_in_tests: TestPathPolicy::Skip,
             only_categories: None,
         }
     }
@@ -530,6 +530,7 @@ impl<'r> Engine<'r> {
             &infrastructure,
         );
         policy::one_finding_per_secret(&mut findings, &tagged("generic"));
+        policy::fold_per_file(&mut findings, &tagged("fold"));
         let secret_digests = secret_values.iter().map(|v| semantics::digest(v)).collect();
         policy::mask_every_occurrence(&mut suppressed, secret_values.clone());
         policy::mask_every_occurrence(&mut findings, secret_values);

@@ -161,3 +161,50 @@ pub fn mask_every_occurrence(findings: &mut [Finding], mut values: Vec<String>) 
         }
     }
 }
+
+/// More findings of one rule in one file than this, for rules tagged `fold`, are one finding.
+pub const FOLD_AFTER: usize = 3;
+
+/// Rules tagged `fold` (a narrow suppression added, one low finding each) speak once per file
+/// when a change adds many (a typing pass that adds twenty `# type: ignore[...]`): the first
+/// finding stays, saying how many more there are and on which lines; the others go. `findings`
+/// must be sorted (by path, then line).
+pub fn fold_per_file(findings: &mut Vec<Finding>, folded: &std::collections::HashSet<&str>) {
+    if folded.is_empty() {
+        return;
+    }
+    let mut groups: std::collections::HashMap<(String, String), Vec<usize>> = Default::default();
+    for (i, f) in findings.iter().enumerate() {
+        if folded.contains(f.rule_id.as_str()) && f.suppression.is_none() {
+            groups
+                .entry((f.path.clone(), f.rule_id.clone()))
+                .or_default()
+                .push(i);
+        }
+    }
+    let mut drop = std::collections::HashSet::new();
+    for (_, idx) in groups {
+        if idx.len() <= FOLD_AFTER {
+            continue;
+        }
+        let lines: Vec<String> = idx[1..]
+            .iter()
+            .map(|&i| findings[i].region.start_line.to_string())
+            .collect();
+        let shown = lines.len().min(10);
+        let more = if lines.len() > shown { ", …" } else { "" };
+        let first = &mut findings[idx[0]];
+        first.message = format!(
+            "{} (and {} more like it in this file: lines {}{more})",
+            first.message,
+            lines.len(),
+            lines[..shown].join(", ")
+        );
+        drop.extend(idx[1..].iter().copied());
+    }
+    let mut i = 0;
+    findings.retain(|_| {
+        i += 1;
+        !drop.contains(&(i - 1))
+    });
+}

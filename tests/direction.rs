@@ -6,21 +6,9 @@ mod common;
 
 use common::repo_with;
 
-/// (rule, path, line, message) of the change `HEAD~1..HEAD`.
+/// (rule, path, line, message) of the change `HEAD~1..HEAD`, auth and checks packs.
 fn change(r: &common::TempRepo) -> Vec<(String, String, u64, String)> {
-    let run = r.scan(&[
-        "scan",
-        "--base",
-        "HEAD~1",
-        "--format",
-        "json",
-        "--fail-on",
-        "never",
-        "--only",
-        "auth,checks",
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    run.findings_with_messages()
+    r.change_findings_with_messages(&["--only", "auth,checks"])
 }
 
 const SETUP_CFG: &str = "[coverage:report]\nfail_under = 90\nshow_missing = true\n";

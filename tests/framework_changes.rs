@@ -9,23 +9,7 @@ mod common;
 /// (rule, path, line, message) of a fixture change, auth and checks packs only, every
 /// confidence.
 fn findings(fixture: &str) -> Vec<(String, String, u64, String)> {
-    let r = common::fixture_change_repo(fixture);
-    let run = r.scan(&[
-        "scan",
-        "--base",
-        "HEAD~1",
-        "--only",
-        "auth,checks",
-        "--format",
-        "json",
-        "--fail-on",
-        "never",
-        "--min-confidence",
-        "low",
-    ]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.notifications().is_empty(), "{:?}", run.notifications());
-    run.findings_with_messages()
+    common::fixture_change_repo(fixture).change_findings_with_messages(&["--only", "auth,checks"])
 }
 
 #[test]

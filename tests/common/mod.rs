@@ -203,9 +203,21 @@ impl TempRepo {
         diffward(self.path(), args)
     }
 
+    /// `change_findings` with each finding's message.
+    pub fn change_findings_with_messages(
+        &self,
+        extra: &[&str],
+    ) -> Vec<(String, String, u64, String)> {
+        self.change_run(extra).findings_with_messages()
+    }
+
     /// (rule, path, line) of every finding of the change `HEAD~1..HEAD`, at every confidence,
     /// with `extra` scan options; the scan must succeed and find every file readable.
     pub fn change_findings(&self, extra: &[&str]) -> Vec<(String, String, u64)> {
+        self.change_run(extra).findings()
+    }
+
+    fn change_run(&self, extra: &[&str]) -> Run {
         let mut args = vec![
             "scan",
             "--base",
@@ -221,7 +233,7 @@ impl TempRepo {
         let run = self.scan(&args);
         assert_eq!(run.code, 0, "{}", run.stderr);
         assert!(run.notifications().is_empty(), "{:?}", run.notifications());
-        run.findings()
+        run
     }
 }
 

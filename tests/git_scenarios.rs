@@ -729,3 +729,46 @@ fn timings_go_to_stderr_and_leave_the_report_alone() {
     }
     assert!(!plain.stderr.contains("timings"), "{}", plain.stderr);
 }
+
+#[test]
+fn a_project_scanned_from_outside_is_read_from_its_own_root() {
+    // The path globs of rules (`.github/workflows/*.yml`) and the paths reported are the
+    // project's, whether it is a repository or a plain folder, wherever the scan runs from.
+    let outside = tempfile::tempdir().unwrap();
+    let r = repo_with(&[(
+        ".github/workflows/ci.yml",
+        "jobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest -q || true\n",
+    )]);
+    let plain = outside.path().join("plain");
+    std::fs::create_dir_all(plain.join(".github/workflows")).unwrap();
+    std::fs::copy(
+        r.path().join(".github/workflows/ci.yml"),
+        plain.join(".github/workflows/ci.yml"),
+    )
+    .unwrap();
+    for project in [r.path(), plain.as_path()] {
+        let run = diffward(
+            outside.path(),
+            &[
+                "scan",
+                project.to_str().unwrap(),
+                "--only",
+                "checks",
+                "--format",
+                "json",
+                "--fail-on",
+                "never",
+            ],
+        );
+        assert_eq!(
+            run.findings(),
+            vec![(
+                "checks/ci-failure-ignored".to_string(),
+                ".github/workflows/ci.yml".to_string(),
+                5
+            )],
+            "{}",
+            run.stderr
+        );
+    }
+}

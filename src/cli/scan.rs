@@ -99,9 +99,6 @@ fn read_changes(input: &Input, cwd: &Path) -> miette::Result<Vec<ChangeSet>> {
     }
     Ok(vec![match input {
         Input::Paths(p) => {
-            let root = Repo::discover(cwd)
-                .map(|r| r.root)
-                .unwrap_or_else(|_| cwd.to_path_buf());
             if let Some(missing) = p.iter().find(|p| !p.exists()) {
                 return Err(miette::miette!(
                     code = "diffward::usage",
@@ -111,7 +108,7 @@ fn read_changes(input: &Input, cwd: &Path) -> miette::Result<Vec<ChangeSet>> {
                     missing.display()
                 ));
             }
-            paths::collect(&root, p)
+            paths::collect(&scan_root(cwd, p), p)
         }
         Input::Range { base, head } => Repo::discover(cwd)?.range(base, head)?,
         Input::Staged => Repo::discover(cwd)?.staged()?,
@@ -437,6 +434,34 @@ pub(crate) fn collect_proposed(
         Some(agent),
         started,
     )
+}
+
+/// The folder a plain scan's paths are relative to, where its rules' path globs
+/// (`.github/workflows/*.yml`) and its settings are read from: the repository that holds the one
+/// folder or file scanned, else that folder itself; with several paths, the repository of the
+/// working directory (else the working directory).
+fn scan_root(cwd: &Path, paths: &[PathBuf]) -> PathBuf {
+    if let [one] = paths {
+        let target = if one.is_absolute() {
+            one.clone()
+        } else {
+            cwd.join(one)
+        };
+        let dir = if target.is_dir() {
+            target.clone()
+        } else {
+            target.parent().map(Path::to_path_buf).unwrap_or_default()
+        };
+        if let Ok(r) = Repo::discover(&dir) {
+            return r.root;
+        }
+        if target.is_dir() {
+            return paths::normalize(&target);
+        }
+    }
+    Repo::discover(cwd)
+        .map(|r| r.root)
+        .unwrap_or_else(|_| cwd.to_path_buf())
 }
 
 fn collect_sets(

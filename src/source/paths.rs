@@ -104,7 +104,7 @@ fn relative(root: &Path, cwd: &Path, p: &Path) -> String {
 }
 
 /// Remove `.` and `..` components without touching the file system.
-fn normalize(p: &Path) -> PathBuf {
+pub(crate) fn normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in p.components() {
         match c {

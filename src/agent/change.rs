@@ -70,7 +70,7 @@ pub fn of(call: &ToolCall, process_cwd: &Path, max_file: u64) -> Option<ChangeSe
                     // What it would take out is the old side of that change, so that a
                     // protection the edit removes is seen too.
                     Applied::Inapplicable(_) => {
-                        let (taken, text) = (taken_out(&e.op), inserted(&e.op));
+                        let (taken, text) = (as_stated(&e.op, false), as_stated(&e.op, true));
                         if text.trim().is_empty() && taken.trim().is_empty() {
                             continue;
                         }
@@ -123,38 +123,26 @@ pub fn of(call: &ToolCall, process_cwd: &Path, max_file: u64) -> Option<ChangeSe
     }
 }
 
-/// The text an edit would insert: every replacement's new text, a patch's hunks as they would
-/// read afterwards (context and added lines).
-fn inserted(op: &super::EditOp) -> String {
+/// One side of an edit as the edit itself states it, for an edit diffward cannot place: after
+/// (`true`: every replacement's new text, a patch's hunks as they would read afterwards, a
+/// fragment) or before (`false`: the old texts, the hunks as they read before; nothing for text
+/// added whole).
+fn as_stated(op: &super::EditOp, after: bool) -> String {
     use super::{EditOp, PatchLine};
     match op {
-        EditOp::Write(t) => t.clone(),
-        EditOp::Replace(rs) => rs.iter().map(|r| format!("{}\n", r.new)).collect(),
-        EditOp::PatchUpdate { hunks, .. } => hunks
+        EditOp::Write(t) | EditOp::Fragment(t) if after => t.clone(),
+        EditOp::Replace(rs) => rs
             .iter()
-            .flat_map(|h| &h.lines)
-            .filter_map(|l| match l {
-                PatchLine::Add(t) | PatchLine::Context(t) => Some(format!("{t}\n")),
-                PatchLine::Remove(_) => None,
-            })
+            .map(|r| format!("{}\n", if after { &r.new } else { &r.old }))
             .collect(),
-        EditOp::Fragment(t) => t.clone(),
-        EditOp::Delete => String::new(),
-    }
-}
-
-/// The text an edit would take out, as the edit states it: every replacement's old text, a
-/// patch's hunks as they read before (context and removed lines). Empty for text added whole.
-fn taken_out(op: &super::EditOp) -> String {
-    use super::{EditOp, PatchLine};
-    match op {
-        EditOp::Replace(rs) => rs.iter().map(|r| format!("{}\n", r.old)).collect(),
         EditOp::PatchUpdate { hunks, .. } => hunks
             .iter()
             .flat_map(|h| &h.lines)
             .filter_map(|l| match l {
-                PatchLine::Remove(t) | PatchLine::Context(t) => Some(format!("{t}\n")),
-                PatchLine::Add(_) => None,
+                PatchLine::Context(t) => Some(format!("{t}\n")),
+                PatchLine::Add(t) if after => Some(format!("{t}\n")),
+                PatchLine::Remove(t) if !after => Some(format!("{t}\n")),
+                _ => None,
             })
             .collect(),
         EditOp::Write(_) | EditOp::Fragment(_) | EditOp::Delete => String::new(),

@@ -19,7 +19,7 @@
 
 use std::collections::BTreeMap;
 
-use super::semantics::{Candidate, Draft, Which};
+use super::semantics::{fill_captures, Candidate, Draft, Which};
 use crate::rules::compile::Compare;
 use crate::rules::schema::Better;
 use crate::rules::{DiffMode, Rule};
@@ -146,14 +146,10 @@ fn weakened_message(rule: &Rule, cmp: &Compare, old: &Item, new: &Item) -> Strin
         .message
         .clone()
         .unwrap_or_else(|| format!("{} (was {{{{before}}}}, now {{{{after}}}})", rule.message));
-    let mut msg = template
+    let template = template
         .replace("{{before}}", &old.shown)
         .replace("{{after}}", &new.shown);
-    for (name, value) in new.captures {
-        let folded = value.split_whitespace().collect::<Vec<_>>().join(" ");
-        msg = msg.replace(&format!("{{{{{name}}}}}"), &folded);
-    }
-    msg
+    fill_captures(&template, new.captures)
 }
 
 /// Pairs of items (index → index, both ways): by file and key, then by key across the change,

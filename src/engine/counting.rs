@@ -14,7 +14,7 @@
 
 use std::collections::BTreeMap;
 
-use super::semantics::{Candidate, Draft, Which};
+use super::semantics::{fill_captures, Candidate, Draft, Which};
 use crate::rules::compile::Count;
 
 /// The findings a counting rule reports: each with the candidate it stands for.
@@ -46,7 +46,16 @@ fn lost_units<'a>(cands: &'a [Candidate], paths: &[&str]) -> Vec<(&'a Candidate,
     let lost = surplus(&old, &new, true);
     let gained = surplus(&new, &old, false);
     let mut out = Vec::new();
-    let after: Vec<&Candidate> = new.values().flatten().copied().collect();
+    // The bodies each file holds after the change, to tell a duplicate removed.
+    let mut bodies_after: BTreeMap<usize, std::collections::HashSet<String>> = BTreeMap::new();
+    for c in new.values().flatten() {
+        if let Some(b) = body_of(c) {
+            bodies_after.entry(c.order.0).or_default().insert(b);
+        }
+    }
+    let is_duplicate = |c: &Candidate| {
+        body_of(c).is_some_and(|b| bodies_after.get(&c.order.0).is_some_and(|s| s.contains(&b)))
+    };
     for (file, losses) in lost {
         let gains = gained.get(&file).map_or(&[][..], Vec::as_slice);
         if replaced_by_neighbours(&losses, &gained, paths) {
@@ -59,7 +68,7 @@ fn lost_units<'a>(cands: &'a [Candidate], paths: &[&str]) -> Vec<(&'a Candidate,
                 (_, None) => {}
                 // A test whose body another test of the file still has, word for word, was a
                 // duplicate: nothing it checked is lost.
-                (None, Some(_)) if duplicate_of_one_left(c, &after) => {}
+                (None, Some(_)) if is_duplicate(c) => {}
                 (None, Some(_)) => left.push(c),
                 (Some(to), Some(d)) => {
                     let mut d = (**d).clone();
@@ -110,15 +119,6 @@ fn body_of(c: &Candidate) -> Option<String> {
     Some(body.chars().filter(|c| !c.is_whitespace()).collect())
 }
 
-/// Whether a unit's body is, word for word, that of a unit its file holds after the change.
-fn duplicate_of_one_left(c: &Candidate, after: &[&Candidate]) -> bool {
-    body_of(c).is_some_and(|b| {
-        after
-            .iter()
-            .any(|n| n.order.0 == c.order.0 && body_of(n).as_ref() == Some(&b))
-    })
-}
-
 /// The folder of a path (`""` at the root).
 fn folder(path: &str) -> &str {
     path.rsplit_once('/').map_or("", |(d, _)| d)
@@ -132,17 +132,16 @@ fn replaced_by_neighbours(
     gained: &BTreeMap<usize, Vec<&Candidate>>,
     paths: &[&str],
 ) -> bool {
-    let deleted = losses
-        .first()
-        .and_then(|c| c.draft.as_deref())
-        .is_some_and(Draft::in_base);
-    let file = losses[0].order.0;
+    let Some(first) = losses.first() else {
+        return false;
+    };
+    if !first.draft.as_deref().is_some_and(Draft::in_base) {
+        return false;
+    }
+    let file = first.order.0;
     let Some(here) = paths.get(file).map(|p| folder(p)) else {
         return false;
     };
-    if !deleted {
-        return false;
-    }
     let beside: usize = gained
         .iter()
         .filter(|(f, _)| **f != file && paths.get(**f).is_some_and(|p| folder(p) == here))
@@ -244,7 +243,7 @@ fn unpaired<'a>(
             Some(j) => {
                 let (old, new) = (name(c), name(gains[j]));
                 // Only the name changed: the test checks what it checked.
-                let same_body = body_of(c).is_some() && body_of(c) == body_of(gains[j]);
+                let same_body = body_of(c).is_some_and(|b| body_of(gains[j]) == Some(b));
                 (says_refusal(&old) && !says_refusal(&new) && !same_body)
                     .then_some((*c, Some(gains[j])))
             }
@@ -336,11 +335,8 @@ fn units_that_lost_members<'a>(
         let Some(d) = &member.draft else { continue };
         let mut d = (**d).clone();
         if let Some(template) = template {
-            d.message = template.to_string();
-            for (name, value) in member.matched.iter().flat_map(|m| m.1.iter()) {
-                let folded = value.split_whitespace().collect::<Vec<_>>().join(" ");
-                d.message = d.message.replace(&format!("{{{{{name}}}}}"), &folded);
-            }
+            let captures = member.matched.as_deref().map_or(&[][..], |m| &m.1[..]);
+            d.message = fill_captures(template, captures);
         }
         d.message = d
             .message

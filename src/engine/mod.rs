@@ -928,7 +928,11 @@ impl<'r> Engine<'r> {
         };
         res.stats.files_scanned = 1;
         if let Some(n) = &new {
-            if generated::is_generated(&f.path, &n.text) {
+            // Only what the checks pack would say about the file depends on it.
+            let checks = rules
+                .iter()
+                .any(|&r| self.rules.rules[r].category == crate::finding::Category::Checks);
+            if checks && generated::is_generated(&f.path, &n.text) {
                 res.generated = Some(f.path.clone());
             }
             res.stats.bytes_scanned = n.text.len() as u64;

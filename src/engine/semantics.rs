@@ -228,6 +228,23 @@ fn interpolate(rule: &Rule, m: &RawMatch, text: &str) -> String {
     out
 }
 
+/// Rules that judge matches by more than their fingerprint (counting, comparing) keep each
+/// match's text and captures.
+fn keeps_matched(rule: &Rule) -> bool {
+    rule.count.is_some() || rule.compare.is_some()
+}
+
+/// `template` with each `{{capture}}` replaced by its value, blanks folded (what a counting or
+/// comparing rule's own messages say).
+pub(super) fn fill_captures(template: &str, captures: &[(String, String)]) -> String {
+    let mut msg = template.to_string();
+    for (name, value) in captures {
+        let folded = value.split_whitespace().collect::<Vec<_>>().join(" ");
+        msg = msg.replace(&format!("{{{{{name}}}}}"), &folded);
+    }
+    msg
+}
+
 /// A digest of a match's secret, to tell the same secret found in two places.
 pub fn digest(value: &str) -> String {
     hex16(&Sha256::digest(value.as_bytes()))
@@ -315,7 +332,7 @@ pub fn new_side_candidate(
         order: (file, m.start),
         draft,
         allowed,
-        matched: (rule.count.is_some() || rule.compare.is_some())
+        matched: keeps_matched(rule)
             .then(|| Box::new((text.text[m.start..m.end].to_string(), m.captures.clone()))),
         group: m.group,
         scope: m.scope,
@@ -410,7 +427,7 @@ pub fn old_side_candidate(
         order: (file, m.start),
         draft,
         allowed,
-        matched: (rule.count.is_some() || rule.compare.is_some())
+        matched: keeps_matched(rule)
             .then(|| Box::new((old.text[m.start..m.end].to_string(), m.captures.clone()))),
         group: m.group,
         scope: m.scope,
@@ -513,18 +530,14 @@ pub fn resolve(
     let mut findings = Vec::new();
     for (ri, cands) in by_rule {
         let rule = &rules.rules[ri];
-        if let Some(count) = &rule.count {
-            for (c, d) in super::counting::resolve(count, &cands, paths) {
-                let f = finding(rule, d, &c.fingerprint);
-                match &c.allowed {
-                    Some(a) => allowed.push(suppressed(f, a)),
-                    None => findings.push(f),
-                }
-            }
-            continue;
-        }
-        if let Some(cmp) = &rule.compare {
-            for (c, d) in super::compare::resolve(rule, cmp, &cands) {
+        // Counting and comparing rules judge their matches themselves.
+        let judged = match (&rule.count, &rule.compare) {
+            (Some(count), _) => Some(super::counting::resolve(count, &cands, paths)),
+            (None, Some(cmp)) => Some(super::compare::resolve(rule, cmp, &cands)),
+            (None, None) => None,
+        };
+        if let Some(judged) = judged {
+            for (c, d) in judged {
                 let f = finding(rule, d, &c.fingerprint);
                 match &c.allowed {
                     Some(a) => allowed.push(suppressed(f, a)),

@@ -125,17 +125,12 @@ impl Rule {
     /// Whether the rule's query or regex defines the capture `name` (so that a match in which
     /// it took no part shows it as empty, not as `{{name}}`).
     pub fn defines_capture(&self, name: &str) -> bool {
-        let in_regex = |r: &RegexMatcher| {
-            let s = r.source();
-            s.contains(&format!("?P<{name}>")) || s.contains(&format!("?<{name}>"))
+        let (query, regex) = match &self.matcher {
+            Matcher::Query(q) => (Some(q.source()), q.inner.as_ref().map(|r| r.source())),
+            Matcher::Regex(r) => (None, Some(r.source())),
+            Matcher::Fact(_) => return false,
         };
-        match &self.matcher {
-            Matcher::Query(q) => {
-                q.source().contains(&format!("@{name}")) || q.inner.as_ref().is_some_and(in_regex)
-            }
-            Matcher::Regex(r) => in_regex(r),
-            Matcher::Fact(_) => false,
-        }
+        captures_named(query, regex, name)
     }
 
     /// Whether the rule looks at files of this language (`None`: plain text).
@@ -739,12 +734,7 @@ pub fn compile(raw: RawRule, origin: &str, eager: bool) -> Result<Rule, CompileE
         }
         Some(c) => match (&c.key, &c.within) {
             (Some(k), None) => {
-                if !raw
-                    .query
-                    .as_deref()
-                    .unwrap_or_default()
-                    .contains(&format!("@{k}"))
-                {
+                if !captures_named(raw.query.as_deref(), None, k) {
                     return Err(CompileError::new(
                         "count",
                         format!("`count.key` names `{k}`, which the query does not capture"),
@@ -809,12 +799,7 @@ pub fn compile(raw: RawRule, origin: &str, eager: bool) -> Result<Rule, CompileE
     };
     let compare = compile_compare(&raw)?;
     for name in &raw.identity {
-        let captured = match (&raw.query, &raw.regex) {
-            (Some(q), _) if q.contains(&format!("@{name}")) => true,
-            (_, Some(r)) => r.contains(&format!("?P<{name}>")) || r.contains(&format!("?<{name}>")),
-            _ => false,
-        };
-        if !captured {
+        if !raw_captures(&raw, name) {
             return Err(CompileError::new(
                 "identity",
                 format!("`identity` names `{name}`, which the rule does not capture"),
@@ -858,6 +843,26 @@ pub fn compile(raw: RawRule, origin: &str, eager: bool) -> Result<Rule, CompileE
     })
 }
 
+/// Whether a query (`@name`) or a regex (`(?P<name>…)`, `(?<name>…)`) captures `name`: the
+/// check behind every rule field that names a capture, and behind messages that show one.
+pub fn captures_named(query: Option<&str>, regex: Option<&str>, name: &str) -> bool {
+    let in_query = query.is_some_and(|q| {
+        q.match_indices(&format!("@{name}")).any(|(at, m)| {
+            !q[at + m.len()..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.' || c == '-')
+        })
+    });
+    let in_regex = regex
+        .is_some_and(|r| r.contains(&format!("?P<{name}>")) || r.contains(&format!("?<{name}>")));
+    in_query || in_regex
+}
+
+fn raw_captures(raw: &RawRule, name: &str) -> bool {
+    captures_named(raw.query.as_deref(), raw.regex.as_deref(), name)
+}
+
 /// A `compare` block: for `added` or `removed` rules with a query or a regex that captures the
 /// number (and the key, when one is named).
 fn compile_compare(raw: &RawRule) -> Result<Option<Compare>, CompileError> {
@@ -870,14 +875,9 @@ fn compile_compare(raw: &RawRule) -> Result<Option<Compare>, CompileError> {
             "`compare` is for `diff: added` or `diff: removed` rules with a `query` or a `regex`, without `count`",
         ));
     }
-    let captures = |name: &str| match (&raw.query, &raw.regex) {
-        (Some(q), _) => q.contains(&format!("@{name}")),
-        (_, Some(r)) => r.contains(&format!("?P<{name}>")) || r.contains(&format!("?<{name}>")),
-        _ => false,
-    };
     for (what, name) in [("value", Some(&c.value)), ("key", c.key.as_ref())] {
         if let Some(name) = name {
-            if !captures(name) {
+            if !raw_captures(raw, name) {
                 return Err(CompileError::new(
                     "compare",
                     format!("`compare.{what}` names `{name}`, which the rule does not capture"),

@@ -56,6 +56,8 @@ pub struct RegexMatcher {
     /// Filters on the secret (or, without one, the whole match).
     pub secret_filter: SecretFilter,
     pub checksum: Option<crate::checksum::Checksum>,
+    /// See `holds_in_any_context`; read before every file is parsed, so decided once.
+    anchored: bool,
 }
 
 impl RegexMatcher {
@@ -69,10 +71,7 @@ impl RegexMatcher {
     /// the start or end of what it reads (`^`, `$`, `\A`, `\z`; telling a `(?m)` line anchor
     /// that would still hold apart is not worth the risk).
     pub fn holds_in_any_context(&self) -> bool {
-        !(self.source.contains('^')
-            || self.source.contains('$')
-            || self.source.contains("\\A")
-            || self.source.contains("\\z"))
+        !self.anchored
     }
 
     /// A regex rule's matcher; the regex is compiled on first use (or by `compile_all`).
@@ -84,6 +83,10 @@ impl RegexMatcher {
         checksum: Option<crate::checksum::Checksum>,
     ) -> RegexMatcher {
         RegexMatcher {
+            anchored: source.contains('^')
+                || source.contains('$')
+                || source.contains("\\A")
+                || source.contains("\\z"),
             source: source.to_string(),
             group,
             secrets_category,
